@@ -1,0 +1,240 @@
+import Dispatch
+import Foundation
+
+/// How a child process ended.
+public struct CommandResult: Sendable, Equatable {
+    /// The exit status, or the signal number when `signaled` is true.
+    public var status: Int32
+    /// Whether a signal ended the process; the harness's own SIGKILL on timeout or Ctrl-C counts.
+    public var signaled: Bool
+    /// Whether the harness killed the process because its time limit passed.
+    public var timedOut: Bool
+    /// Whether the harness killed the process because the user pressed Ctrl-C.
+    public var interrupted: Bool
+    public var standardOutput: String
+    public var standardError: String
+    /// Wall-clock time from launch to exit, in seconds.
+    public var duration: Double
+}
+
+/// Runs child processes with `Foundation.Process`: captures or streams their output,
+/// enforces a wall-clock limit, and always reaps them.
+public enum ChildProcess {
+    /// Runs `executable` with `arguments` to completion.
+    ///
+    /// Standard input is /dev/null so that a child never stops on SIGTTIN by reading a
+    /// terminal it does not own. Each complete line of standard output goes to `onLine`
+    /// (without its `\n` or `\r\n`) as soon as it arrives. Standard error is collected.
+    /// After `timeout` seconds the child's process group is killed and
+    /// `CommandResult.timedOut` is set.
+    public static func run(
+        _ executable: String,
+        _ arguments: [String],
+        directory: String? = nil,
+        timeout: Double? = nil,
+        onLine: (@Sendable (String) -> Void)? = nil
+    ) throws(HarnessError) -> CommandResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory {
+            process.currentDirectoryURL = URL(fileURLWithPath: directory, isDirectory: true)
+        }
+        process.standardInput = FileHandle.nullDevice
+        let outputPipe = Pipe()
+        let errorPipe = Pipe()
+        process.standardOutput = outputPipe
+        process.standardError = errorPipe
+
+        // Reap through terminationHandler: it needs no run loop, unlike waitUntilExit.
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
+
+        let start = Date()
+        do {
+            try process.run()
+        } catch {
+            throw .commandFailed(
+                command: commandText(executable, arguments), status: -1,
+                output: "could not start: \(error)")
+        }
+        let pid = process.processIdentifier
+        ChildProcesses.shared.register(pid)
+        defer { ChildProcesses.shared.unregister(pid) }
+
+        // Drain both pipes on their own threads so that a full pipe never blocks the child.
+        let readers = DispatchGroup()
+        let output = LineCollector(onLine: onLine)
+        let errors = LineCollector(onLine: nil)
+        read(outputPipe.fileHandleForReading, into: output, group: readers)
+        read(errorPipe.fileHandleForReading, into: errors, group: readers)
+
+        let timer = TimeoutFlag()
+        if let timeout {
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                if timer.fire() {
+                    ChildProcesses.kill(group: pid)
+                }
+            }
+        }
+
+        exited.wait()
+        let timedOut = timer.disarm()
+
+        // A grandchild that kept the pipes open would block the readers forever. It is
+        // still in the child's process group, so killing that group cannot hit a stranger.
+        if readers.wait(timeout: .now() + 2) == .timedOut {
+            _ = Foundation.kill(-pid, SIGKILL)
+            readers.wait()
+        }
+
+        let signaled = process.terminationReason == .uncaughtSignal
+        return CommandResult(
+            status: process.terminationStatus,
+            signaled: signaled,
+            timedOut: timedOut,
+            interrupted: signaled && !timedOut && ChildProcesses.shared.interrupted,
+            standardOutput: output.text,
+            standardError: errors.text,
+            duration: Date().timeIntervalSince(start))
+    }
+
+    /// Runs the child and throws `commandFailed` unless it exits with status 0.
+    @discardableResult
+    public static func check(
+        _ executable: String,
+        _ arguments: [String],
+        directory: String? = nil,
+        timeout: Double? = nil,
+        onLine: (@Sendable (String) -> Void)? = nil
+    ) throws(HarnessError) -> CommandResult {
+        let result = try run(executable, arguments, directory: directory, timeout: timeout, onLine: onLine)
+        let command = commandText(executable, arguments)
+        if result.interrupted {
+            throw .interrupted
+        }
+        if result.timedOut, let timeout {
+            throw .timedOut(command: command, seconds: timeout)
+        }
+        if result.status != 0 || result.signaled {
+            throw .commandFailed(
+                command: command, status: result.status,
+                output: result.standardOutput + result.standardError)
+        }
+        return result
+    }
+
+    /// Runs `body` on a dispatch thread, so that blocking waits never hold one of the few
+    /// threads of Swift's cooperative pool.
+    public static func offload<T: Sendable>(
+        _ body: @escaping @Sendable () throws(HarnessError) -> T
+    ) async throws(HarnessError) -> T {
+        let result: Result<T, HarnessError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                do throws(HarnessError) {
+                    continuation.resume(returning: .success(try body()))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    /// The command as a shell would show it, for messages.
+    public static func commandText(_ executable: String, _ arguments: [String]) -> String {
+        ([executable] + arguments).map(ShellQuoting.quote).joined(separator: " ")
+    }
+
+    private static func read(_ handle: FileHandle, into collector: LineCollector, group: DispatchGroup) {
+        group.enter()
+        DispatchQueue.global().async {
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                collector.append(chunk)
+            }
+            collector.finish()
+            group.leave()
+        }
+    }
+}
+
+/// Collects a byte stream, calling `onLine` for each complete line.
+final class LineCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    private var pending = Data()
+    private let onLine: (@Sendable (String) -> Void)?
+
+    init(onLine: (@Sendable (String) -> Void)?) {
+        self.onLine = onLine
+    }
+
+    func append(_ chunk: Data) {
+        lock.lock()
+        data.append(chunk)
+        var lines: [String] = []
+        if onLine != nil {
+            pending.append(chunk)
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                lines.append(Self.decode(pending[pending.startIndex..<newline]))
+                pending.removeSubrange(pending.startIndex...newline)
+            }
+        }
+        lock.unlock()
+        for line in lines {
+            onLine?(line)
+        }
+    }
+
+    /// Delivers a last line that had no newline.
+    func finish() {
+        lock.lock()
+        let rest = pending
+        pending = Data()
+        lock.unlock()
+        if !rest.isEmpty {
+            onLine?(Self.decode(rest[...]))
+        }
+    }
+
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Decodes one line, dropping a trailing `\r` from the UART's `\r\n`.
+    static func decode(_ bytes: Data.SubSequence) -> String {
+        var line = String(decoding: bytes, as: UTF8.self)
+        if line.hasSuffix("\r") {
+            line.removeLast()
+        }
+        return line
+    }
+}
+
+/// A one-shot flag shared by a timer and the thread waiting for the child: whichever
+/// acts first wins, so a timer that fires after the child exited kills nothing.
+final class TimeoutFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var state = 0  // 0 armed, 1 fired, 2 disarmed
+
+    /// Returns true when the timer fired before the child exited.
+    func fire() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard state == 0 else { return false }
+        state = 1
+        return true
+    }
+
+    /// Stops the timer; returns true when it had already fired.
+    func disarm() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if state == 0 { state = 2 }
+        return state == 1
+    }
+}

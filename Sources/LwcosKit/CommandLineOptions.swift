@@ -1,0 +1,236 @@
+import Foundation
+
+/// A subcommand of the `lwcos` tool.
+public enum LwcosCommand: String, CaseIterable, Sendable {
+    case build, iso, run, test, debug
+
+    /// The options the subcommand accepts, besides `--help` and `--root`.
+    var options: [String] {
+        switch self {
+        case .build: return []
+        case .iso: return ["--mode", "--filter", "--cmdline"]
+        case .run: return ["--accel", "--memory", "--cmdline"]
+        case .test: return ["--filter", "--cmdline", "--timeout", "--accel", "--memory"]
+        case .debug: return ["--break", "--mode", "--cmdline", "--accel", "--memory", "--port"]
+        }
+    }
+}
+
+/// A parsed `lwcos` command line.
+public struct CommandLineOptions: Equatable, Sendable {
+    /// nil when no subcommand was given, which shows the overall help.
+    public var command: LwcosCommand?
+    public var showHelp = false
+    public var root: String?
+    public var mode: BootMode?
+    public var filter: String?
+    public var kernelWords: [String] = []
+    public var accelerator: Accelerator = .tcg
+    public var memory = "256M"
+    public var timeout: Double = TestRunner.defaultTimeout
+    public var breakpoint = "kmain"
+    public var port = GDBSession.defaultPort
+
+    public init() {}
+
+    /// Parses the arguments after the program name. Options take their value as the next
+    /// argument or after `=`. Throws `HarnessError.usage`, which the tool reports with
+    /// exit status 2.
+    public static func parse(_ arguments: [String]) throws(HarnessError) -> CommandLineOptions {
+        var options = CommandLineOptions()
+        var remaining = arguments[...]
+
+        // The subcommand comes first; `--help` alone asks for the overall help.
+        guard let first = remaining.first else {
+            options.showHelp = true
+            return options
+        }
+        if first == "--help" || first == "-h" || first == "help" {
+            options.showHelp = true
+            if remaining.count > 1, first == "help" {
+                options.command = LwcosCommand(rawValue: remaining[remaining.startIndex + 1])
+            }
+            return options
+        }
+        guard let command = LwcosCommand(rawValue: first) else {
+            if first.hasPrefix("-") {
+                throw .usage(message: "unknown option '\(first)' before the command", command: "")
+            }
+            throw .usage(message: "unknown command '\(first)'", command: "")
+        }
+        options.command = command
+        remaining = remaining.dropFirst()
+
+        while let argument = remaining.popFirst() {
+            if argument == "--help" || argument == "-h" {
+                options.showHelp = true
+                continue
+            }
+            guard argument.hasPrefix("--") else {
+                throw .usage(message: "unexpected argument '\(argument)' for 'lwcos \(command.rawValue)'", command: command.rawValue)
+            }
+
+            // Split "--name=value", or take the value from the next argument.
+            var name = argument
+            var inlineValue: String?
+            if let equals = argument.firstIndex(of: "=") {
+                name = String(argument[..<equals])
+                inlineValue = String(argument[argument.index(after: equals)...])
+            }
+            guard name == "--root" || command.options.contains(name) else {
+                throw .usage(message: "unknown option '\(name)' for 'lwcos \(command.rawValue)'", command: command.rawValue)
+            }
+            let value: String
+            if let inlineValue {
+                value = inlineValue
+            } else if let next = remaining.popFirst() {
+                value = next
+            } else {
+                throw .usage(message: "option '\(name)' requires a value", command: command.rawValue)
+            }
+            try options.apply(name, value, command: command)
+        }
+        return options
+    }
+
+    private mutating func apply(_ name: String, _ value: String, command: LwcosCommand) throws(HarnessError) {
+        func invalid(_ expected: String) -> HarnessError {
+            .usage(message: "invalid value '\(value)' for \(name): expected \(expected)", command: command.rawValue)
+        }
+        switch name {
+        case "--root":
+            root = value
+        case "--mode":
+            guard let parsed = BootMode(rawValue: value) else { throw invalid("shell, test or bench") }
+            mode = parsed
+        case "--filter":
+            guard !value.isEmpty else { throw invalid("a glob such as 'heap.*'") }
+            filter = value
+        case "--cmdline":
+            kernelWords += BootConfiguration.splitWords(value)
+        case "--accel":
+            guard let parsed = Accelerator(rawValue: value) else { throw invalid("tcg or kvm") }
+            accelerator = parsed
+        case "--memory":
+            guard Self.isMemorySize(value) else { throw invalid("a size such as 256M or 1G") }
+            memory = value
+        case "--timeout":
+            guard let seconds = Double(value), seconds > 0, seconds.isFinite else {
+                throw invalid("a positive number of seconds")
+            }
+            timeout = seconds
+        case "--break":
+            guard !value.isEmpty, !value.contains(where: \.isWhitespace) else { throw invalid("a function name") }
+            breakpoint = value
+        case "--port":
+            guard let parsed = Int(value), (1...65535).contains(parsed) else { throw invalid("a TCP port, 1-65535") }
+            port = parsed
+        default:
+            throw .usage(message: "unknown option '\(name)'", command: command.rawValue)
+        }
+    }
+
+    /// Accepts QEMU `-m` sizes: digits with an optional M or G suffix (plain digits are MiB).
+    static func isMemorySize(_ text: String) -> Bool {
+        var digits = Substring(text)
+        if let last = digits.last, "MG".contains(last) {
+            digits = digits.dropLast()
+        }
+        return !digits.isEmpty && digits.allSatisfy(\.isASCIIDigit) && (Int(digits) ?? 0) > 0
+    }
+}
+
+/// Help texts of the `lwcos` tool.
+public enum HelpText {
+    public static let overview = """
+        usage: lwcos <command> [options]
+
+        Builds, boots, tests and debugs the lwcos kernel. Run from anywhere inside the
+        repository, or pass --root PATH.
+
+        commands:
+          build    build the kernel (make kernel)
+          iso      build a bootable ISO for one mode
+          run      boot the shell interactively on this terminal
+          test     boot the test mode, stream its KTAP output and summarize it
+          debug    boot paused and attach gdb with a hardware breakpoint
+
+        Run 'lwcos <command> --help' for the options of a command.
+        """
+
+    public static func forCommand(_ command: LwcosCommand) -> String {
+        let root = "  --root PATH         repository root (default: found from the current folder)"
+        switch command {
+        case .build:
+            return """
+                usage: lwcos build [--root PATH]
+
+                Runs 'make kernel', which writes build/kernel.elf (with DWARF, for gdb)
+                and build/kernel.iso.elf (stripped, for the ISO).
+
+                options:
+                \(root)
+                """
+        case .iso:
+            return """
+                usage: lwcos iso [--mode shell|test|bench] [--filter GLOB] [--cmdline ARGS]
+
+                Builds the kernel and build/lwcos-<mode>.iso.
+
+                options:
+                  --mode MODE         boot mode: shell, test or bench (default: shell)
+                  --filter GLOB       run only the test cases whose suite.case name matches
+                  --cmdline ARGS      extra kernel command-line words, separated by spaces
+                \(root)
+                """
+        case .run:
+            return """
+                usage: lwcos run [--accel tcg|kvm] [--memory SIZE] [--cmdline ARGS]
+
+                Builds the kernel and boots the shell with the serial console on this
+                terminal. Quit QEMU with Ctrl-A X; Ctrl-A C switches to the QEMU monitor.
+
+                options:
+                  --accel tcg|kvm     CPU emulation (default: tcg)
+                  --memory SIZE       guest memory such as 256M or 1G (default: 256M)
+                  --cmdline ARGS      extra kernel command-line words, separated by spaces
+                \(root)
+                """
+        case .test:
+            return """
+                usage: lwcos test [--filter GLOB] [--cmdline ARGS] [--timeout SECONDS]
+                                  [--accel tcg|kvm] [--memory SIZE]
+
+                Builds the kernel, boots the test mode and streams its serial output,
+                also written to build/test-serial.log. Prints the failed cases and a
+                summary. Exits 0 only when QEMU exited 33 and the final KTAP result
+                arrived; 1 when the run failed.
+
+                options:
+                  --filter GLOB       run only the test cases whose suite.case name matches
+                  --cmdline ARGS      extra kernel command-line words, separated by spaces
+                  --timeout SECONDS   wall-clock limit of the boot (default: \(Int(TestRunner.defaultTimeout)))
+                  --accel tcg|kvm     CPU emulation (default: tcg)
+                  --memory SIZE       guest memory such as 256M or 1G (default: 256M)
+                \(root)
+                """
+        case .debug:
+            return """
+                usage: lwcos debug [--break SYMBOL] [--mode MODE] [--cmdline ARGS] [--port PORT]
+
+                Builds the kernel, starts QEMU paused with its gdb stub on 127.0.0.1:PORT
+                and runs gdb with tools/gdb/lwcos.gdb, a hardware breakpoint at SYMBOL,
+                and 'continue'. The serial output goes to build/debug-serial.log.
+
+                options:
+                  --break SYMBOL      function to stop at (default: kmain)
+                  --mode MODE         boot mode: shell, test or bench (default: shell)
+                  --cmdline ARGS      extra kernel command-line words, separated by spaces
+                  --port PORT         TCP port of the gdb stub (default: \(GDBSession.defaultPort))
+                  --accel tcg|kvm     CPU emulation (default: tcg)
+                  --memory SIZE       guest memory such as 256M or 1G (default: 256M)
+                \(root)
+                """
+        }
+    }
+}

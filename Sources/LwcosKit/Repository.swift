@@ -1,0 +1,53 @@
+import Foundation
+
+/// The lwcos repository on disk and the paths the harness reads and writes in it.
+public struct Repository: Sendable, Equatable {
+    /// Absolute path of the folder that holds `Package.swift` and `Makefile`.
+    public var root: String
+
+    public init(root: String) {
+        self.root = root
+    }
+
+    /// Walks up from `start` to the first folder holding both `Package.swift` and `Makefile`.
+    public static func locate(from start: String = FileManager.default.currentDirectoryPath)
+        throws(HarnessError) -> Repository
+    {
+        var folder = URL(fileURLWithPath: start).standardizedFileURL
+        while true {
+            let manifest = folder.appendingPathComponent("Package.swift").path
+            let makefile = folder.appendingPathComponent("Makefile").path
+            if FileManager.default.fileExists(atPath: manifest),
+                FileManager.default.fileExists(atPath: makefile)
+            {
+                return Repository(root: folder.path)
+            }
+            let parent = folder.deletingLastPathComponent()
+            if parent.path == folder.path {
+                throw .repositoryRootNotFound(start: start)
+            }
+            folder = parent
+        }
+    }
+
+    /// Uses `explicitRoot` when given (made absolute), else walks up from the current folder.
+    public static func resolve(explicitRoot: String?) throws(HarnessError) -> Repository {
+        guard let explicitRoot else {
+            return try locate()
+        }
+        let url = URL(
+            fileURLWithPath: explicitRoot,
+            relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
+        return Repository(root: url.standardizedFileURL.path)
+    }
+
+    public var buildDirectory: String { root + "/build" }
+    /// The kernel with full DWARF, for gdb.
+    public var kernelDebugELF: String { buildDirectory + "/kernel.elf" }
+    /// The debug-stripped kernel that goes into the ISO.
+    public var kernelISOELF: String { buildDirectory + "/kernel.iso.elf" }
+    public var gdbScript: String { root + "/tools/gdb/lwcos.gdb" }
+
+    public func isoPath(name: String) -> String { buildDirectory + "/lwcos-\(name).iso" }
+    public func isoStagingDirectory(name: String) -> String { buildDirectory + "/iso-\(name)" }
+}
