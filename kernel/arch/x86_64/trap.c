@@ -1,0 +1,67 @@
+#include "arch/x86_64/trap.h"
+
+#include "arch/x86_64/cpu.h"
+#include "lib/klog.h"
+#include "lib/panic.h"
+#include "lib/printf.h"
+
+static const char *const exception_names[VEC_EXCEPTION_COUNT] = {
+    [VEC_DIVIDE_ERROR] = "divide error (#DE)",
+    [VEC_DEBUG] = "debug (#DB)",
+    [VEC_NMI] = "non-maskable interrupt",
+    [VEC_BREAKPOINT] = "breakpoint (#BP)",
+    [VEC_OVERFLOW] = "overflow (#OF)",
+    [VEC_BOUND] = "bound range exceeded (#BR)",
+    [VEC_INVALID_OPCODE] = "invalid opcode (#UD)",
+    [VEC_DEVICE_NOT_AVAILABLE] = "device not available (#NM)",
+    [VEC_DOUBLE_FAULT] = "double fault (#DF)",
+    [VEC_INVALID_TSS] = "invalid TSS (#TS)",
+    [VEC_SEGMENT_NOT_PRESENT] = "segment not present (#NP)",
+    [VEC_STACK_FAULT] = "stack-segment fault (#SS)",
+    [VEC_GENERAL_PROTECTION] = "general protection fault (#GP)",
+    [VEC_PAGE_FAULT] = "page fault (#PF)",
+    [VEC_X87_FPU] = "x87 floating-point error (#MF)",
+    [VEC_ALIGNMENT_CHECK] = "alignment check (#AC)",
+    [VEC_MACHINE_CHECK] = "machine check (#MC)",
+    [VEC_SIMD] = "SIMD floating-point exception (#XM)",
+    [VEC_VIRTUALIZATION] = "virtualization exception (#VE)",
+    [VEC_CONTROL_PROTECTION] = "control protection exception (#CP)",
+};
+
+const char *trap_vector_name(uint64_t vector)
+{
+    if (vector < VEC_EXCEPTION_COUNT && exception_names[vector] != NULL)
+        return exception_names[vector];
+    if (vector < VEC_EXCEPTION_COUNT)
+        return "reserved exception";
+    return "interrupt";
+}
+
+void trap_dump_frame(const struct trap_frame *f)
+{
+    kprintf("vector %lu (%s), error code %#lx\n", f->vector, trap_vector_name(f->vector),
+            f->error_code);
+    if (f->vector == VEC_PAGE_FAULT)
+        kprintf("CR2 %p (the faulting address)\n", (void *)read_cr2());
+    kprintf("RIP %p  CS %#06lx  RFLAGS %#010lx\n", (void *)f->rip, f->cs, f->rflags);
+    kprintf("RSP %p  SS %#06lx\n", (void *)f->rsp, f->ss);
+    kprintf("RAX %p  RBX %p  RCX %p\n", (void *)f->rax, (void *)f->rbx, (void *)f->rcx);
+    kprintf("RDX %p  RSI %p  RDI %p\n", (void *)f->rdx, (void *)f->rsi, (void *)f->rdi);
+    kprintf("RBP %p  R8  %p  R9  %p\n", (void *)f->rbp, (void *)f->r8, (void *)f->r9);
+    kprintf("R10 %p  R11 %p  R12 %p\n", (void *)f->r10, (void *)f->r11, (void *)f->r12);
+    kprintf("R13 %p  R14 %p  R15 %p\n", (void *)f->r13, (void *)f->r14, (void *)f->r15);
+    kprintf("CR0 %p  CR3 %p  CR4 %p\n", (void *)read_cr0(), (void *)read_cr3(),
+            (void *)read_cr4());
+}
+
+static unsigned long unexpected_interrupts;
+
+void trap_dispatch(struct trap_frame *frame)
+{
+    if (frame->vector < VEC_EXCEPTION_COUNT)
+        panic_trap(frame, "unhandled %s in kernel mode", trap_vector_name(frame->vector));
+
+    /* No device interrupts are routed yet: log the first few and ignore them. */
+    if (++unexpected_interrupts <= 10)
+        klog(KLOG_WARN, "trap", "ignoring unexpected interrupt on vector %lu", frame->vector);
+}
