@@ -11,6 +11,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
+# make V=1 prints every command in full.
+Q := $(if $(V),,@)
+
 BUILD := build
 GEN := $(BUILD)/gen
 
@@ -51,24 +54,28 @@ iso: deps-check
 
 $(GEN)/asm_consts.inc: kernel/arch/x86_64/asm_consts.h
 	@mkdir -p $(@D)
-	sed -n 's/^#define \([A-Z_0-9]*\) \(.*\)$$/%define \1 \2/p' $< > $@
+	$(Q)sed -n 's/^#define \([A-Z_0-9]*\) \(.*\)$$/%define \1 \2/p' $< > $@
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/%.o: %.asm $(GEN)/asm_consts.inc
 	@mkdir -p $(@D)
-	$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@
+	@$(if $(Q),echo "  NASM    $<")
+	$(Q)$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@
 
 $(KERNEL_ELF): $(KERNEL_OBJS) kernel/kernel.ld
-	$(LD) -T kernel/kernel.ld -nostdlib -static -z max-page-size=0x1000 -o $@ $(KERNEL_OBJS)
-	grub-file --is-x86-multiboot2 $@ || { echo "error: $@ has no valid multiboot2 header" >&2; rm -f $@; exit 1; }
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) -T kernel/kernel.ld -nostdlib -static -z max-page-size=0x1000 -o $@ $(KERNEL_OBJS)
+	$(Q)grub-file --is-x86-multiboot2 $@ || { echo "error: $@ has no valid multiboot2 header" >&2; rm -f $@; exit 1; }
 
 # GRUB copies every section into memory, DWARF included: the ISO gets a copy
 # without debug sections (the symbol table stays, for backtraces).
 $(KERNEL_ISO_ELF): $(KERNEL_ELF)
-	$(OBJCOPY) --strip-debug $< $@
+	@$(if $(Q),echo "  STRIP   $@")
+	$(Q)$(OBJCOPY) --strip-debug $< $@
 
 # Install what is missing when root; otherwise print the command to run.
 deps:

@@ -77,6 +77,8 @@ static bool cmdline_apply(const char *word, size_t len, struct boot_options *out
             out->selftest = SELFTEST_FAIL;
         else if (word_is(value, value_len, "panic"))
             out->selftest = SELFTEST_PANIC;
+        else if (word_is(value, value_len, "fault"))
+            out->selftest = SELFTEST_FAULT;
         else
             goto invalid;
         return true;

@@ -4,7 +4,8 @@
  *   lwcos.mode=shell|test|bench   what to run after boot (default shell)
  *   lwcos.filter=GLOB             in test mode, run only cases whose suite.case matches
  *   loglevel=N                    print log lines of level <= N (3 error .. 7 debug)
- *   lwcos.test.selftest=fail|panic  add a failing case, or panic, to test the harness
+ *   lwcos.test.selftest=fail|panic|fault  add a failing case, a panic or a
+ *                                 kernel page fault, to test the harness
  * Unknown keys and invalid values are logged and ignored.
  */
 #ifndef LWCOS_BOOT_CMDLINE_H
@@ -20,6 +21,7 @@ enum selftest_mode {
     SELFTEST_NONE,
     SELFTEST_FAIL,
     SELFTEST_PANIC,
+    SELFTEST_FAULT,
 };
 
 #define BOOT_FILTER_MAX 128

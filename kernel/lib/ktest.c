@@ -50,7 +50,9 @@ bool ktest_case_selected(const struct ktest_case *c, const char *filter, unsigne
 {
     char full[KTEST_NAME_MAX];
 
-    if ((c->flags & (KTEST_SELFTEST_FAIL | KTEST_SELFTEST_PANIC)) &&
+    const unsigned selftest_only = KTEST_SELFTEST_FAIL | KTEST_SELFTEST_PANIC | KTEST_SELFTEST_FAULT;
+
+    if ((c->flags & selftest_only) &&
         (c->flags & selftest_flags) == 0)
         return false;
     if (filter == NULL || filter[0] == '\0')
@@ -66,6 +68,8 @@ static unsigned selftest_flags_from_options(void)
         return KTEST_SELFTEST_FAIL;
     case SELFTEST_PANIC:
         return KTEST_SELFTEST_PANIC;
+    case SELFTEST_FAULT:
+        return KTEST_SELFTEST_FAULT;
     case SELFTEST_NONE:
         break;
     }
@@ -89,7 +93,8 @@ static size_t collect_suites(const char **suites, unsigned selftest_flags)
     return count;
 }
 
-static bool run_case(const struct ktest_case *c, unsigned number)
+/* Kept out of line so backtraces and gdb show each case under run_case. */
+__attribute__((noinline)) static bool run_case(const struct ktest_case *c, unsigned number)
 {
     struct ktest t = { .tcase = c };
     size_t frames_before = frame_free_count();

@@ -28,7 +28,8 @@ struct ktest;
 enum ktest_case_flags {
     KTEST_SELFTEST_FAIL = 1 << 0,   /* listed only with lwcos.test.selftest=fail */
     KTEST_SELFTEST_PANIC = 1 << 1,  /* listed only with lwcos.test.selftest=panic */
-    KTEST_NO_LEAK_CHECK = 1 << 2,   /* the case keeps frames on purpose */
+    KTEST_SELFTEST_FAULT = 1 << 2,  /* listed only with lwcos.test.selftest=fault */
+    KTEST_NO_LEAK_CHECK = 1 << 3,   /* the case keeps frames on purpose */
 };
 
 struct ktest_case {

@@ -32,6 +32,7 @@ static void sink_pad(struct sink *out, char c, int count)
 struct spec {
     bool left;
     bool zero;
+    bool alternate;     /* '#': 0x before nonzero hex, 0 before octal */
     int width;
     int precision;  /* -1 when absent */
 };
@@ -99,12 +100,14 @@ static void format(struct sink *out, const char *fmt, va_list ap)
         }
         fmt++;
 
-        struct spec spec = { .left = false, .zero = false, .width = 0, .precision = -1 };
+        struct spec spec = { .width = 0, .precision = -1 };
         for (;; fmt++) {
             if (*fmt == '-')
                 spec.left = true;
             else if (*fmt == '0')
                 spec.zero = true;
+            else if (*fmt == '#')
+                spec.alternate = true;
             else
                 break;
         }
@@ -185,7 +188,12 @@ static void format(struct sink *out, const char *fmt, va_list ap)
             else if (length == LEN_SHORT)
                 v = (unsigned short)v;
             unsigned base = conv == 'u' ? 10 : conv == 'o' ? 8 : 16;
-            put_number(out, &spec, v, false, base, conv == 'X', "");
+            const char *prefix = "";
+            if (spec.alternate && v != 0 && base == 16)
+                prefix = conv == 'X' ? "0X" : "0x";
+            else if (spec.alternate && v != 0 && base == 8)
+                prefix = "0";
+            put_number(out, &spec, v, false, base, conv == 'X', prefix);
             break;
         }
         case 'p': {

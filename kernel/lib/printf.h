@@ -1,6 +1,6 @@
 /*
  * Formatted output. Supported conversions: %d %i %u %x %X %o %c %s %p %%,
- * with the flags '-' and '0', a field width and a precision (both may be '*'),
+ * with the flags '-', '0' and '#', a field width and a precision (both may be '*'),
  * and the length modifiers hh, h, l, ll, z and t. %p prints 0x and 16 hex digits.
  */
 #ifndef LWCOS_LIB_PRINTF_H
