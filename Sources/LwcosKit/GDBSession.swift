@@ -19,9 +19,10 @@ public struct GDBSession: Sendable {
         self.tools = tools
     }
 
-    /// Arguments for a batch run: boot paused through `target remote | exec qemu ... -gdb stdio`,
-    /// stop at `breakpoint`, run `commands`, then kill QEMU. The serial output goes to
-    /// `serialLog`, because QEMU's standard output carries the gdb protocol.
+    /// Arguments for a batch run: load the symbols and tools/gdb/lwcos.gdb when it exists,
+    /// boot paused through `target remote | exec qemu ... -gdb stdio`, stop at
+    /// `breakpoint`, run `commands`, then kill QEMU. The serial output goes to `serialLog`,
+    /// because QEMU's standard output carries the gdb protocol.
     public func batchArguments(breakpoint: String, commands: [String], serialLog: String) -> [String] {
         var machine = qemu
         machine.serial = .file(serialLog)
@@ -30,6 +31,9 @@ public struct GDBSession: Sendable {
         arguments += ["-ex", "set pagination off", "-ex", "set confirm off"]
         arguments += ["-ex", "set architecture i386:x86-64"]
         arguments += ["-ex", "file " + repository.kernelDebugELF]
+        if FileManager.default.fileExists(atPath: repository.gdbScript) {
+            arguments += ["-x", repository.gdbScript]
+        }
         arguments += ["-ex", "target remote | exec " + machine.shellCommand]
         arguments += ["-ex", "hbreak " + breakpoint, "-ex", "continue"]
         for command in commands {

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+@testable import LwcosKit
+
+/// Boots the kernel's test mode under QEMU and reports each KTAP case as a Swift test.
+///
+/// The arguments of `ktapCase` are computed while Swift Testing builds its plan, which
+/// awaits the boot; Swift Testing 6.3.1 accepts such an `await` in `arguments:`.
+@Suite("Kernel")
+struct KernelTests {
+    @Test("KTAP case", arguments: await KernelRun.shared.cases())
+    func ktapCase(_ testCase: KernelCase) {
+        if testCase.status.isFailure {
+            Issue.record(Comment(rawValue: testCase.details))
+        }
+    }
+
+    @Test("test run outcome")
+    func runOutcome() async throws {
+        let report = try await KernelRun.shared.report(.standard)
+        if !report.passed {
+            Issue.record(Comment(rawValue: Self.failureText(report)))
+        }
+        #expect(report.exitStatus == QEMUConfiguration.ExitStatus.suitePassed)
+        #expect(report.document.isComplete)
+        #expect(report.outcome == .passed)
+    }
+
+    @Test("selftest=fail reports one failed case")
+    func selftestFail() async throws {
+        let report = try await KernelRun.shared.report(.selftestFail)
+        #expect(report.outcome == .failed, "\(Self.failureText(report))")
+        #expect(report.exitStatus == QEMUConfiguration.ExitStatus.testFailed)
+        #expect(report.document.isComplete)
+
+        // The suite of the failing case fails with it, so compare cases without subtests.
+        // Cases that already fail in the standard run fail here too and are failures of
+        // the kernel, reported by "KTAP case", not of the harness.
+        let failed = Set(Self.failedLeaves(report))
+        let failedBefore = Set(Self.failedLeaves(try await KernelRun.shared.report(.standard)))
+        #expect(failed.subtracting(failedBefore) == ["ktest.selftest_fail"], "\(Self.failureText(report))")
+        #expect(failed.contains("ktest.selftest_fail"))
+    }
+
+    @Test("selftest=panic reports a panic")
+    func selftestPanic() async throws {
+        let report = try await KernelRun.shared.report(.selftestPanic)
+        #expect(report.outcome == .panic, "\(Self.failureText(report))")
+        #expect(report.exitStatus == QEMUConfiguration.ExitStatus.kernelPanic)
+        #expect(report.tailLines.contains { $0.contains("PANIC:") }, "\(Self.failureText(report))")
+        #expect(report.tailLines.contains { $0.contains("Backtrace:") }, "\(Self.failureText(report))")
+        #expect(!report.passed)
+    }
+
+    @Test("gdb stops at ktest_run_all")
+    func gdbBreakpoint() async throws {
+        let repository = try await KernelRun.shared.repository()
+        let iso = try await KernelRun.shared.iso(.standard)
+        let output = try await ChildProcess.offload { () throws(HarnessError) in
+            let session = GDBSession(repository: repository, qemu: QEMUConfiguration(iso: iso))
+            return try session.runBatch(
+                breakpoint: "ktest_run_all", commands: ["print boot_mode", "bt"], timeout: KernelRun.bootTimeout)
+        }
+        let lines = output.split(separator: "\n").map(String.init)
+
+        #expect(lines.contains { $0.hasPrefix("Hardware assisted breakpoint 1 at ") }, "\(output)")
+        #expect(lines.contains { $0.hasPrefix("$1 = BOOT_MODE_TEST") }, "\(output)")
+
+        // With -Og gdb may stop in a function inlined into ktest_run_all, so look for the
+        // ktest_run_all frame anywhere in the backtrace and check the frame after it.
+        let frames = lines.filter { $0.range(of: #"^#[0-9]+ "#, options: .regularExpression) != nil }
+        let runAll = frames.firstIndex { $0.contains(" ktest_run_all (") }
+        #expect(runAll != nil, "\(output)")
+        if let runAll {
+            #expect(runAll + 1 < frames.count && frames[runAll + 1].contains(" kmain ("), "\(output)")
+        }
+        #expect(lines.contains("[Inferior 1 (process 1) killed]"), "\(output)")
+    }
+
+    static func failedLeaves(_ report: RunReport) -> [String] {
+        report.document.leafCases.filter { $0.status.isFailure }.map(\.fullName)
+    }
+
+    /// The outcome, the failed cases and the last 50 serial lines, for a failure message.
+    static func failureText(_ report: RunReport) -> String {
+        ReportFormatter.summary(report) + "\n" + report.tailLines.joined(separator: "\n")
+    }
+}
