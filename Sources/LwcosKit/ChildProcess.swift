@@ -69,17 +69,18 @@ public enum ChildProcess {
         read(outputPipe.fileHandleForReading, into: output, group: readers)
         read(errorPipe.fileHandleForReading, into: errors, group: readers)
 
-        let timer = TimeoutFlag()
+        // Wait for the exit here rather than on a dispatch timer: blocked reader threads
+        // can starve the dispatch pool, which delayed a 0.5 s timer to 2 s in a test.
+        var timedOut = false
         if let timeout {
-            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
-                if timer.fire() {
-                    ChildProcesses.kill(group: pid)
-                }
+            if exited.wait(timeout: .now() + timeout) == .timedOut {
+                timedOut = true
+                ChildProcesses.kill(group: pid)
+                exited.wait()
             }
+        } else {
+            exited.wait()
         }
-
-        exited.wait()
-        let timedOut = timer.disarm()
 
         // A grandchild that kept the pipes open would block the readers forever. It is
         // still in the child's process group, so killing that group cannot hit a stranger.
@@ -124,19 +125,19 @@ public enum ChildProcess {
         return result
     }
 
-    /// Runs `body` on a dispatch thread, so that blocking waits never hold one of the few
-    /// threads of Swift's cooperative pool.
+    /// Runs `body` on a thread of its own, so that blocking waits never hold one of the
+    /// few threads of Swift's cooperative pool or of the dispatch pool.
     public static func offload<T: Sendable>(
         _ body: @escaping @Sendable () throws(HarnessError) -> T
     ) async throws(HarnessError) -> T {
         let result: Result<T, HarnessError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            Thread {
                 do throws(HarnessError) {
                     continuation.resume(returning: .success(try body()))
                 } catch {
                     continuation.resume(returning: .failure(error))
                 }
-            }
+            }.start()
         }
         return try result.get()
     }
@@ -148,7 +149,8 @@ public enum ChildProcess {
 
     private static func read(_ handle: FileHandle, into collector: LineCollector, group: DispatchGroup) {
         group.enter()
-        DispatchQueue.global().async {
+        // A thread of its own: `availableData` blocks until the child writes.
+        Thread {
             while true {
                 let chunk = handle.availableData
                 if chunk.isEmpty { break }
@@ -156,7 +158,7 @@ public enum ChildProcess {
             }
             collector.finish()
             group.leave()
-        }
+        }.start()
     }
 }
 
@@ -212,29 +214,5 @@ final class LineCollector: @unchecked Sendable {
             line.removeLast()
         }
         return line
-    }
-}
-
-/// A one-shot flag shared by a timer and the thread waiting for the child: whichever
-/// acts first wins, so a timer that fires after the child exited kills nothing.
-final class TimeoutFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var state = 0  // 0 armed, 1 fired, 2 disarmed
-
-    /// Returns true when the timer fired before the child exited.
-    func fire() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        guard state == 0 else { return false }
-        state = 1
-        return true
-    }
-
-    /// Stops the timer; returns true when it had already fired.
-    func disarm() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        if state == 0 { state = 2 }
-        return state == 1
     }
 }

@@ -23,8 +23,14 @@ func execute(_ options: CommandLineOptions) throws(HarnessError) -> Int32 {
     ChildProcesses.shared.installInterruptHandler()
     let repository = try Repository.resolve(explicitRoot: options.root)
 
-    // Every command but iso-less ones starts from a fresh kernel; make skips up-to-date work.
-    try KernelBuild(repository: repository).run(onLine: { printNow($0) })
+    // Every command starts from an up-to-date kernel; make skips work already done. Only
+    // `build` shows make's output; for the others it appears only in the error on failure.
+    if command == .build {
+        try KernelBuild(repository: repository).run(onLine: { printNow($0) })
+    } else {
+        printError("lwcos: building the kernel (make kernel)")
+        try KernelBuild(repository: repository).run()
+    }
 
     switch command {
     case .build:
