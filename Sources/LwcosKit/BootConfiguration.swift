@@ -1,4 +1,4 @@
-/// What the kernel does after boot; sent as `lwcos.mode=` on its command line.
+/// The kernel's boot mode, sent as `lwcos.mode=` on its command line.
 public enum BootMode: String, CaseIterable, Sendable {
     case shell
     case test
@@ -9,7 +9,7 @@ public enum BootMode: String, CaseIterable, Sendable {
 public struct BootModule: Sendable, Equatable {
     /// The file on the host to copy into the ISO.
     public var source: String
-    /// Where the file goes in the ISO, for example `/boot/initramfs.cpio`.
+    /// Destination path inside the ISO, for example `/boot/initramfs.cpio`.
     public var isoPath: String
     /// The module's command line, which the kernel uses to tell modules apart.
     public var argument: String
@@ -20,7 +20,7 @@ public struct BootModule: Sendable, Equatable {
         self.argument = argument
     }
 
-    /// The initramfs that later user-space work adds.
+    /// Makes the module entry for an initramfs archive at `source`.
     public static func initramfs(source: String) -> BootModule {
         BootModule(source: source, isoPath: "/boot/initramfs.cpio", argument: "initramfs")
     }
@@ -87,10 +87,11 @@ public struct BootConfiguration: Sendable, Equatable {
 ///
 /// GRUB's script reader removes quotes and expands `$name` and unquoted `*`/`?`
 /// wildcards, so every word with a character outside a plain set is single-quoted, which
-/// GRUB reads literally. The multiboot2 loader then joins the words with spaces; in the
-/// GRUB 2.04 source it also puts a backslash before each `\`, `'` and `"` and wraps words
-/// with spaces in double quotes. Words with those characters or with whitespace therefore
-/// cannot reach the kernel unchanged and are rejected, as are control characters.
+/// GRUB reads literally. The multiboot2 loader then joins the words with spaces. In the
+/// GRUB 2.04 source it also puts a backslash before each `\`, `'` and `"`, and it wraps
+/// words that contain spaces in double quotes. Words with those characters or with
+/// whitespace therefore cannot reach the kernel unchanged and are rejected, as are
+/// control characters.
 public enum GrubQuoting {
     public static func quote(_ word: String) throws(HarnessError) -> String {
         if word.isEmpty {

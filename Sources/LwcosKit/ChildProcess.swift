@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 
-/// How a child process ended.
+/// Exit status, output and timing of a finished child process.
 public struct CommandResult: Sendable, Equatable {
     /// The exit status, or the signal number when `signaled` is true.
     public var status: Int32
@@ -62,7 +62,7 @@ public enum ChildProcess {
         ChildProcesses.shared.register(pid)
         defer { ChildProcesses.shared.unregister(pid) }
 
-        // Drain both pipes on their own threads so that a full pipe never blocks the child.
+        // Drain both pipes on threads of their own, so the child never waits on a full pipe.
         let readers = DispatchGroup()
         let output = LineCollector(onLine: onLine)
         let errors = LineCollector(onLine: nil)

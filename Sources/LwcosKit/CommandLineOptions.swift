@@ -40,7 +40,7 @@ public struct CommandLineOptions: Equatable, Sendable {
         var options = CommandLineOptions()
         var remaining = arguments[...]
 
-        // The subcommand comes first; `--help` alone asks for the overall help.
+        // The subcommand comes first. `--help` alone requests the overall help.
         guard let first = remaining.first else {
             options.showHelp = true
             return options

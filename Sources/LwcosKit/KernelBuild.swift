@@ -11,7 +11,7 @@ public struct KernelBuild: Sendable {
     }
 
     /// Runs `make -C <root> kernel`, passing each line of its standard output to `onLine`,
-    /// and checks that both kernel ELFs exist afterwards. When make fails, the error holds
+    /// and checks that both kernel ELFs exist afterwards. When make fails, the error contains
     /// the tail of both its output streams.
     public func run(onLine: (@Sendable (String) -> Void)? = nil) throws(HarnessError) {
         try tools.require(HostTool.build)

@@ -6,7 +6,7 @@ public enum Accelerator: String, CaseIterable, Sendable {
     case kvm
 }
 
-/// Where the guest's COM1 goes.
+/// Destination of the guest's COM1 serial port.
 public enum SerialMode: Sendable, Equatable {
     /// QEMU's standard output, read by the harness through a pipe; no monitor.
     case pipe
@@ -16,7 +16,7 @@ public enum SerialMode: Sendable, Equatable {
     case file(String)
 }
 
-/// Where QEMU's gdb stub listens. With a stub QEMU starts paused (`-S`).
+/// Listening address of QEMU's gdb stub. With a stub, QEMU starts paused (`-S`).
 public enum GDBStub: Sendable, Equatable {
     /// The stub speaks on QEMU's standard input and output, for `target remote | exec qemu ...`.
     case stdio

@@ -2,7 +2,7 @@ import Foundation
 
 /// The lwcos repository on disk and the paths the harness reads and writes in it.
 public struct Repository: Sendable, Equatable {
-    /// Absolute path of the folder that holds `Package.swift` and `Makefile`.
+    /// Absolute path of the folder that contains `Package.swift` and `Makefile`.
     public var root: String
 
     public init(root: String) {

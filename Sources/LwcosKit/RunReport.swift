@@ -1,6 +1,6 @@
 import Foundation
 
-/// How a boot of the kernel ended, judged from QEMU's exit and the KTAP output together.
+/// Final state of a boot of the kernel, judged from QEMU's exit and the KTAP output together.
 public enum RunOutcome: Equatable, Sendable {
     /// QEMU exited 33 and the final top-level result was read.
     case passed

@@ -4,9 +4,9 @@ import Foundation
 ///
 /// Foundation's `Process` starts each child in its own process group, which the terminal
 /// treats as a background job: QEMU or gdb would stop on SIGTTIN the moment it read a key.
-/// The harness therefore makes the child's group the terminal's foreground group for as
-/// long as it runs, as a shell does, and restores both the foreground group and the saved
-/// termios settings afterwards, even when the child left the terminal in raw mode.
+/// The harness therefore makes the child's group the terminal's foreground group while it
+/// runs, as a shell does. Afterwards it takes the foreground back and restores the saved
+/// termios settings, even when the child left the terminal in raw mode.
 public struct TerminalSession {
     private let descriptor: Int32
     private var saved: termios?

@@ -39,7 +39,7 @@ public struct TestRunner: Sendable {
 
 /// Text renderings of a run for people.
 public enum ReportFormatter {
-    /// One block per failed case: its name, status, reason, diagnostics and serial lines.
+    /// Describes one case: its name, status, directive, problems, diagnostics and serial lines.
     public static func describe(_ testCase: KTAPCase, in report: RunReport) -> String {
         var lines = ["\(testCase.fullName): \(testCase.status.rawValue)"]
         if let directive = testCase.directive {
@@ -59,7 +59,7 @@ public enum ReportFormatter {
         return lines.joined(separator: "\n")
     }
 
-    /// The summary `lwcos test` prints after the serial output.
+    /// Formats the summary that `lwcos test` prints after the serial output.
     public static func summary(_ report: RunReport) -> String {
         var lines: [String] = []
         let failed = report.failedCases

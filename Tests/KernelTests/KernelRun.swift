@@ -93,7 +93,7 @@ actor KernelRun {
     }
 
     /// The KTAP cases of the standard boot, one per Swift test case. When the boot could
-    /// not run or printed no KTAP, one failing placeholder says why, so the failure shows
+    /// not run or printed no KTAP, one failing placeholder carries the reason, so the failure shows
     /// under this test too and not only under the outcome test.
     func cases() async -> [KernelCase] {
         do {

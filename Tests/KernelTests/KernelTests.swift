@@ -73,7 +73,8 @@ struct KernelTests {
         let runAll = frames.firstIndex { $0.contains(" ktest_run_all (") }
         #expect(runAll != nil, "\(output)")
         if let runAll {
-            #expect(runAll + 1 < frames.count && frames[runAll + 1].contains(" kmain ("), "\(output)")
+            let caller = runAll + 1 < frames.count ? frames[runAll + 1] : ""
+            #expect(caller.contains(" kmain ("), "\(output)")
         }
         #expect(lines.contains("[Inferior 1 (process 1) killed]"), "\(output)")
     }
@@ -82,7 +83,7 @@ struct KernelTests {
         report.document.leafCases.filter { $0.status.isFailure }.map(\.fullName)
     }
 
-    /// The outcome, the failed cases and the last 50 serial lines, for a failure message.
+    /// Formats the outcome, the failed cases and the last 50 serial lines for a failure message.
     static func failureText(_ report: RunReport) -> String {
         ReportFormatter.summary(report) + "\n" + report.tailLines.joined(separator: "\n")
     }

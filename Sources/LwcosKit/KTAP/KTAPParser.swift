@@ -36,7 +36,7 @@ public struct KTAPParser: Sendable {
         }
     }
 
-    /// What a closed subtest block hands to the result line that follows it.
+    /// A closed subtest block, waiting for the result line that follows it.
     struct ClosedBlock: Sendable {
         var name: String?
         var plan: Int?
