@@ -49,7 +49,7 @@ func execute(_ options: CommandLineOptions) throws(HarnessError) -> Int32 {
         let configuration = QEMUConfiguration(iso: iso, accelerator: options.accelerator, memory: options.memory)
         printError("lwcos: booting \(iso); quit with Ctrl-A X")
         let status = try QEMUMachine(configuration: configuration).runInteractive()
-        return status == 0 || status == 1 ? 0 : status
+        return interactiveExitStatus(status)
 
     case .test:
         return try runTests(options, repository: repository)
@@ -63,6 +63,21 @@ func execute(_ options: CommandLineOptions) throws(HarnessError) -> Int32 {
         let serialLog = repository.buildDirectory + "/debug-serial.log"
         printError("lwcos: serial output goes to \(serialLog) (follow it with 'tail -f')")
         return try session.runInteractive(breakpoint: options.breakpoint, port: options.port, serialLog: serialLog)
+    }
+}
+
+/// Maps QEMU's exit status after `lwcos run` to the tool's: quitting with Ctrl-A X (0)
+/// and a kernel power-off (33) succeed, a panic (37) or a QEMU error (1) fail.
+func interactiveExitStatus(_ status: Int32) -> Int32 {
+    switch status {
+    case 0, QEMUConfiguration.ExitStatus.suitePassed:
+        return 0
+    case QEMUConfiguration.ExitStatus.kernelPanic:
+        printError("lwcos: the kernel panicked (QEMU exit status 37)")
+        return 1
+    default:
+        printError("lwcos: QEMU exited with status \(status)")
+        return 1
     }
 }
 

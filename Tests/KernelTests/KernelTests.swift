@@ -60,7 +60,8 @@ struct KernelTests {
         let output = try await ChildProcess.offload { () throws(HarnessError) in
             let session = GDBSession(repository: repository, qemu: QEMUConfiguration(iso: iso))
             return try session.runBatch(
-                breakpoint: "ktest_run_all", commands: ["print boot_mode", "bt"], timeout: KernelRun.bootTimeout)
+                breakpoint: "ktest_run_all", commands: ["print boot_mode", "bt", "lwcos-info"],
+                timeout: KernelRun.bootTimeout)
         }
         let lines = output.split(separator: "\n").map(String.init)
 
@@ -77,6 +78,13 @@ struct KernelTests {
             #expect(caller.contains(" kmain ("), "\(output)")
         }
         #expect(lines.contains("[Inferior 1 (process 1) killed]"), "\(output)")
+
+        // lwcos-info from tools/gdb/lwcos.py reads the kernel variables. The frame
+        // allocator is set up before the tests run, so some frames are free.
+        #expect(lines.contains("boot mode: BOOT_MODE_TEST"), "\(output)")
+        let frameLine = lines.first { $0.hasPrefix("frames: ") } ?? ""
+        let freeCount = Int(frameLine.dropFirst("frames: ".count).prefix(while: \.isNumber)) ?? 0
+        #expect(freeCount > 0, "\(output)")
     }
 
     static func failedLeaves(_ report: RunReport) -> [String] {

@@ -145,3 +145,51 @@ struct RunOutcomeTests {
         #expect(report.panicLines == ["PANIC: boom", "rip=0", "Backtrace:", "  #0 0x1 kmain+0x4"])
     }
 }
+
+@Suite("Report text")
+struct ReportFormatterTests {
+    private let serial = [
+        "[info] boot: mode test",
+        "KTAP version 1",
+        "1..1",
+        "    # Subtest: heap",
+        "    1..2",
+        "    ok 1 alloc",
+        "    # zero: EXPECT_EQ failed at kernel/test/heap_test.c:40",
+        "    not ok 2 zero",
+        "not ok 1 heap",
+    ]
+
+    @Test("failed case with diagnostics and serial lines")
+    func failedCase() throws {
+        var parser = KTAPParser()
+        serial.forEach { parser.feed($0) }
+        let report = RunReport(exitStatus: 35, document: parser.finish(), serialLines: serial, duration: 1.25)
+        let zero = try #require(report.failedCases.last)
+        #expect(ReportFormatter.describe(zero, in: report) == """
+            heap.zero: failed
+              # zero: EXPECT_EQ failed at kernel/test/heap_test.c:40
+              serial lines:
+              |     # zero: EXPECT_EQ failed at kernel/test/heap_test.c:40
+              |     not ok 2 zero
+              | not ok 1 heap
+            """)
+        let summary = ReportFormatter.summary(report)
+        #expect(summary.hasPrefix("Failed cases:\nheap: failed\n"))
+        #expect(summary.contains("run failed (QEMU exit status 35): failed cases: heap, heap.zero\n"))
+        #expect(summary.hasSuffix("lwcos test: 1 passed, 1 failed, 0 skipped; run failed in 1.2 s"))
+    }
+
+    @Test("panic summary shows the last lines")
+    func panicSummary() {
+        let lines = serial.prefix(6) + ["PANIC: heap: corrupted free list", "Backtrace:", "  #0 0xffffffff80102a3f kmain+0x4f"]
+        var parser = KTAPParser()
+        lines.forEach { parser.feed($0) }
+        let report = RunReport(exitStatus: 37, document: parser.finish(), serialLines: Array(lines))
+        let summary = ReportFormatter.summary(report)
+        #expect(summary.contains("run kernel panic (QEMU exit status 37): the kernel panicked\n"))
+        #expect(summary.contains("Last 9 serial lines:\n| [info] boot: mode test\n"))
+        #expect(summary.contains("| PANIC: heap: corrupted free list\n| Backtrace:\n|   #0 0xffffffff80102a3f kmain+0x4f\n"))
+        #expect(summary.contains("Failed cases:\nheap: crashed\n  problem: crashed: the output ended before this suite's result line\n"))
+    }
+}
