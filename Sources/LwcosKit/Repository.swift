@@ -31,6 +31,7 @@ public struct Repository: Sendable, Equatable {
     }
 
     /// Uses `explicitRoot` when given (made absolute), else walks up from the current folder.
+    /// Throws when the root has no Makefile.
     public static func resolve(explicitRoot: String?) throws(HarnessError) -> Repository {
         guard let explicitRoot else {
             return try locate()
@@ -38,7 +39,11 @@ public struct Repository: Sendable, Equatable {
         let url = URL(
             fileURLWithPath: explicitRoot,
             relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
-        return Repository(root: url.standardizedFileURL.path)
+        let root = url.standardizedFileURL.path
+        guard FileManager.default.fileExists(atPath: root + "/Makefile") else {
+            throw .missingFile(path: root + "/Makefile", hint: "--root must name the lwcos repository")
+        }
+        return Repository(root: root)
     }
 
     public var buildDirectory: String { root + "/build" }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import LwcosKit
@@ -153,6 +154,32 @@ struct CommandLineOptionsTests {
         let empty = ToolLocator(environment: ["PATH": "/nonexistent"])
         #expect(throws: HarnessError.missingTool(.make)) {
             try empty.require(HostTool.build)
+        }
+    }
+}
+
+@Suite("Repository root")
+struct RepositoryTests {
+    @Test("found from a subfolder")
+    func locateFromSubfolder() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("lwcos-root-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: base + "/kernel/mm", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        FileManager.default.createFile(atPath: base + "/Package.swift", contents: Data())
+        FileManager.default.createFile(atPath: base + "/Makefile", contents: Data())
+
+        let repository = try Repository.locate(from: base + "/kernel/mm")
+        #expect(repository.root == URL(fileURLWithPath: base).standardizedFileURL.path)
+        #expect(try Repository.resolve(explicitRoot: base).root == repository.root)
+    }
+
+    @Test("missing root is an error")
+    func missingRoot() {
+        #expect(throws: HarnessError.repositoryRootNotFound(start: "/")) {
+            try Repository.locate(from: "/")
+        }
+        #expect(throws: HarnessError.missingFile(path: "/nonexistent/Makefile", hint: "--root must name the lwcos repository")) {
+            try Repository.resolve(explicitRoot: "/nonexistent")
         }
     }
 }
