@@ -3,6 +3,7 @@
 
 #include "arch/x86_64/asm_consts.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_features.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/machine.h"
 #include "arch/x86_64/serial.h"
@@ -17,32 +18,42 @@
 #include "lib/printf.h"
 #include "mm/frame.h"
 #include "mm/layout.h"
+#include "mm/pagetable.h"
+#include "mm/pcid.h"
+#include "mm/tlbcheck.h"
+#include "mm/uaccess.h"
+#include "mm/vm.h"
 
 /* Upper bound on the size of the boot information we are willing to read. */
 #define BOOT_INFO_MAX_SIZE (1ul << 20)
 
-#define CPUID_EXT_FEATURES 0x80000001u
-#define CPUID_EXT_EDX_NX (1u << 20)
-
-static void enable_nx(void)
+/* Replace the boot page tables (which also identity-map the first GiB) by
+ * the kernel's own, then set up PCIDs and the TLB checker. */
+static void memory_init(void)
 {
-    if (cpuid(CPUID_EXT_FEATURES, 0).edx & CPUID_EXT_EDX_NX) {
-        wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
-        klog(KLOG_INFO, "cpu", "NX (no-execute) is on");
-    } else {
-        klog(KLOG_WARN, "cpu", "the CPU has no NX bit; data pages stay executable");
-    }
-}
+    char err[160];
 
-/* The identity map of the first GiB was only needed to jump to the higher
- * half; dropping it makes stray low-address accesses fault. */
-static void drop_identity_map(void)
-{
-    uint64_t cr3 = read_cr3();
-    uint64_t *pml4 = phys_to_virt(cr3 & ~0xffful);
+    if (!frame_init(&boot_info, err, sizeof(err)))
+        panic("kmain: %s", err);
 
-    pml4[0] = 0;
-    write_cr3(cr3);
+    struct cpu_protections prot = cpu_enable_protections();
+    vm_nx_enabled = prot.nx;
+    uaccess_set_smap(prot.smap);
+
+    pt_init_kernel(frame_ram_top());
+    direct_map_end = frame_ram_top();
+    frame_add_high_memory(&boot_info);
+
+    bool tlbcheck = boot_options.tlbcheck == TLBCHECK_ON ||
+                    (boot_options.tlbcheck == TLBCHECK_DEFAULT && boot_mode == BOOT_MODE_TEST);
+    enum tlb_inject inject = boot_options.inject == INJECT_SKIP_INVLPG ? TLB_INJECT_SKIP_INVLPG
+                             : boot_options.inject == INJECT_SKIP_REUSE_FLUSH
+                                 ? TLB_INJECT_SKIP_REUSE_FLUSH
+                                 : TLB_INJECT_NONE;
+    tlbcheck_set_enabled(tlbcheck);
+    tlb_init(boot_options.pcid, inject);
+    tlb_switch_to_kernel();
+    klog(KLOG_INFO, "mm", "TLB model checker %s", tlbcheck ? "on" : "off");
 }
 
 static void parse_boot_information(uint32_t magic, uint64_t info_phys)
@@ -74,8 +85,6 @@ static void parse_boot_information(uint32_t magic, uint64_t info_phys)
 
 void kmain(uint32_t magic, uint64_t info_phys)
 {
-    char err[160];
-
     serial_init();
     kprintf("\nlwcos: booting\n");
     gdt_init();
@@ -84,18 +93,17 @@ void kmain(uint32_t magic, uint64_t info_phys)
     parse_boot_information(magic, info_phys);
     if (!ksym_init(&boot_info))
         klog(KLOG_WARN, "boot", "no kernel symbol table: backtraces show addresses only");
-    enable_nx();
-
-    if (!frame_init(&boot_info, err, sizeof(err)))
-        panic("kmain: %s", err);
-    drop_identity_map();
+    memory_init();
     klog(KLOG_INFO, "mm", "%zu free frames (%zu MiB) of %zu usable", frame_free_count(),
          frame_free_count() * PAGE_SIZE >> 20, frame_total_count());
 
     switch (boot_mode) {
     case BOOT_MODE_TEST: {
         int failed = ktest_run_all();
-        machine_exit(failed == 0 ? DEBUG_EXIT_PASS : DEBUG_EXIT_FAIL);
+        if (tlbcheck_failures() != 0)
+            klog(KLOG_ERROR, "mm", "the TLB model checker reported %lu failures",
+                 tlbcheck_failures());
+        machine_exit(failed == 0 && tlbcheck_failures() == 0 ? DEBUG_EXIT_PASS : DEBUG_EXIT_FAIL);
     }
     case BOOT_MODE_BENCH:
         klog(KLOG_ERROR, "boot", "bench mode needs user programs, which this kernel cannot run yet");

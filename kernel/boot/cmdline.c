@@ -84,6 +84,34 @@ static bool cmdline_apply(const char *word, size_t len, struct boot_options *out
         return true;
     }
 
+    if (word_is(word, key_len, "lwcos.pcid")) {
+        if (word_is(value, value_len, "on"))
+            out->pcid = true;
+        else if (word_is(value, value_len, "off"))
+            out->pcid = false;
+        else
+            goto invalid;
+        return true;
+    }
+    if (word_is(word, key_len, "lwcos.tlbcheck")) {
+        if (word_is(value, value_len, "on"))
+            out->tlbcheck = TLBCHECK_ON;
+        else if (word_is(value, value_len, "off"))
+            out->tlbcheck = TLBCHECK_OFF;
+        else
+            goto invalid;
+        return true;
+    }
+    if (word_is(word, key_len, "lwcos.tlbcheck.inject")) {
+        if (word_is(value, value_len, "skip-invlpg"))
+            out->inject = INJECT_SKIP_INVLPG;
+        else if (word_is(value, value_len, "skip-reuse-flush"))
+            out->inject = INJECT_SKIP_REUSE_FLUSH;
+        else
+            goto invalid;
+        return true;
+    }
+
     klog(KLOG_WARN, "boot", "ignoring unknown command-line option '%.*s'", (int)len, word);
     return false;
 
@@ -100,6 +128,9 @@ int cmdline_parse(const char *cmdline, struct boot_options *out)
     out->filter[0] = '\0';
     out->loglevel = KLOG_DEFAULT_LEVEL;
     out->selftest = SELFTEST_NONE;
+    out->pcid = true;
+    out->tlbcheck = TLBCHECK_DEFAULT;
+    out->inject = INJECT_NONE;
 
     const char *p = cmdline;
     while (*p) {

@@ -4,12 +4,18 @@
  *   lwcos.mode=shell|test|bench   what to run after boot (default shell)
  *   lwcos.filter=GLOB             in test mode, run only cases whose suite.case matches
  *   loglevel=N                    print log lines of level <= N (3 error .. 7 debug)
+ *   lwcos.pcid=on|off             use hardware PCIDs when the CPU has them (default on)
+ *   lwcos.tlbcheck=on|off         run the TLB model checker (default: on in test mode)
+ *   lwcos.tlbcheck.inject=skip-invlpg|skip-reuse-flush
+ *                                 omit one kind of TLB invalidation, to test the checker
  *   lwcos.test.selftest=fail|panic|fault  add a failing case, a panic or a
  *                                 kernel page fault, to test the harness
  * Unknown keys and invalid values are logged and ignored.
  */
 #ifndef LWCOS_BOOT_CMDLINE_H
 #define LWCOS_BOOT_CMDLINE_H
+
+#include <stdbool.h>
 
 enum boot_mode {
     BOOT_MODE_SHELL,
@@ -24,6 +30,18 @@ enum selftest_mode {
     SELFTEST_FAULT,
 };
 
+enum tlbcheck_option {
+    TLBCHECK_DEFAULT,       /* on in test mode, off otherwise */
+    TLBCHECK_ON,
+    TLBCHECK_OFF,
+};
+
+enum inject_option {
+    INJECT_NONE,
+    INJECT_SKIP_INVLPG,
+    INJECT_SKIP_REUSE_FLUSH,
+};
+
 #define BOOT_FILTER_MAX 128
 
 struct boot_options {
@@ -31,6 +49,9 @@ struct boot_options {
     char filter[BOOT_FILTER_MAX];   /* empty: run every case */
     int loglevel;
     enum selftest_mode selftest;
+    bool pcid;
+    enum tlbcheck_option tlbcheck;
+    enum inject_option inject;
 };
 
 /* The options of this boot. boot_mode is kept apart so gdb can print it. */

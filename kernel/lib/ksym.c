@@ -44,7 +44,7 @@ static const void *section_data(const struct elf64_shdr *sh)
 {
     if (sh->sh_addr >= KERNEL_VMA)
         return (const void *)sh->sh_addr;
-    if (sh->sh_addr + sh->sh_size > DIRECT_MAP_LIMIT)
+    if (sh->sh_addr + sh->sh_size > direct_map_end)
         return NULL;
     return phys_to_virt(sh->sh_addr);
 }
@@ -142,7 +142,7 @@ static bool frame_pointer_plausible(uint64_t rbp)
         return false;
     if (rbp >= KERNEL_VMA && rbp + 16 <= (uint64_t)__kernel_end)
         return true;
-    return rbp >= DIRECT_MAP_BASE && rbp + 16 <= DIRECT_MAP_BASE + DIRECT_MAP_LIMIT;
+    return rbp >= DIRECT_MAP_BASE && rbp + 16 <= DIRECT_MAP_BASE + direct_map_end;
 }
 
 size_t backtrace_collect(uint64_t rbp, uint64_t *out, size_t max)

@@ -6,6 +6,8 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/frame.h"
+#include "mm/pcid.h"
+#include "mm/tlbcheck.h"
 
 #define KTEST_MAX_SUITES 64
 #define KTEST_NAME_MAX 128
@@ -98,8 +100,17 @@ __attribute__((noinline)) static bool run_case(const struct ktest_case *c, unsig
 {
     struct ktest t = { .tcase = c };
     size_t frames_before = frame_free_count();
+    unsigned long tlb_failures_before = tlbcheck_failures();
 
     c->run(&t);
+
+    if (tlb_current() != NULL) {
+        ktest_fail(&t, __FILE__, __LINE__, "the case left an address space loaded");
+        tlb_switch_to_kernel();
+    }
+    if (tlbcheck_failures() != tlb_failures_before)
+        ktest_fail(&t, __FILE__, __LINE__, "the TLB model checker reported %lu failures",
+                   tlbcheck_failures() - tlb_failures_before);
 
     size_t frames_after = frame_free_count();
     if (!(c->flags & KTEST_NO_LEAK_CHECK) && frames_after != frames_before)

@@ -24,6 +24,11 @@ struct elf64_shdr {
 #define SHF_ALLOC 0x2
 #define LOW_MEMORY_END 0x100000ul       /* first MiB: BIOS data, never handed out */
 #define RESERVED_MAX (4 + BOOT_MODULES_MAX + 32)
+/* NOTE: a limit of this kernel, not of the hardware: RAM above 64 GiB is
+ * ignored (the page array for it would take 256 MiB). */
+#define RAM_TOP_MAX (64ul << 30)
+
+uint64_t direct_map_end = BOOT_DIRECT_MAP_LIMIT;
 
 static struct page *pages;              /* one per frame in [0, page_count) */
 static size_t page_count;
@@ -79,8 +84,8 @@ static uint64_t find_free_span(const struct boot_info *info, uint64_t size)
             continue;
 
         uint64_t end = r->base + r->length;
-        if (end > DIRECT_MAP_LIMIT)
-            end = DIRECT_MAP_LIMIT;
+        if (end > BOOT_DIRECT_MAP_LIMIT)
+            end = BOOT_DIRECT_MAP_LIMIT;
         uint64_t candidate = PAGE_ALIGN_UP(r->base < LOW_MEMORY_END ? LOW_MEMORY_END : r->base);
         while (candidate + size <= end) {
             uint64_t skip = reserved_overlap_end(candidate, candidate + size);
@@ -90,6 +95,35 @@ static uint64_t find_free_span(const struct boot_info *info, uint64_t size)
         }
     }
     return 0;
+}
+
+/* Free every whole usable frame in [low, high) outside the reserved ranges.
+ * Walking upward and pushing at the back hands out low frames first. */
+static void add_usable_frames(const struct boot_info *info, uint64_t low, uint64_t high)
+{
+    for (size_t i = 0; i < info->mmap_count; i++) {
+        const struct boot_mem_range *r = &info->mmap[i];
+        if (r->type != MB2_MEMORY_AVAILABLE)
+            continue;
+        uint64_t start = PAGE_ALIGN_UP(r->base);
+        uint64_t end = PAGE_ALIGN_DOWN(r->base + r->length);
+        if (start < low)
+            start = low;
+        if (end > high)
+            end = high;
+        if (end > page_count * PAGE_SIZE)
+            end = page_count * PAGE_SIZE;
+        for (uint64_t phys = start; phys < end; phys += PAGE_SIZE) {
+            struct page *page = &pages[phys / PAGE_SIZE];
+            if (reserved_overlap_end(phys, phys + PAGE_SIZE) != 0 || (page->flags & PAGE_FREE))
+                continue;
+            page->flags = PAGE_FREE;
+            page->refcount = 0;
+            list_push_back(&free_list, &page->link);
+            free_frames++;
+            usable_frames++;
+        }
+    }
 }
 
 bool frame_init(const struct boot_info *info, char *err, size_t err_size)
@@ -105,23 +139,23 @@ bool frame_init(const struct boot_info *info, char *err, size_t err_size)
         reserve(info->modules[i].start, info->modules[i].end);
     reserve_elf_sections(info);
 
-    /* The page array covers every frame up to the highest usable address the
-     * boot direct map reaches. */
+    /* The page array covers every frame up to the highest usable address
+     * (capped at RAM_TOP_MAX), but must itself lie in the boot direct map. */
     for (size_t i = 0; i < info->mmap_count; i++) {
         const struct boot_mem_range *r = &info->mmap[i];
         if (r->type != MB2_MEMORY_AVAILABLE)
             continue;
         uint64_t end = r->base + r->length;
-        if (end > DIRECT_MAP_LIMIT) {
-            ignored_above_limit += end - (r->base > DIRECT_MAP_LIMIT ? r->base : DIRECT_MAP_LIMIT);
-            end = DIRECT_MAP_LIMIT;
+        if (end > RAM_TOP_MAX) {
+            ignored_above_limit += end - (r->base > RAM_TOP_MAX ? r->base : RAM_TOP_MAX);
+            end = RAM_TOP_MAX;
         }
         if (end > top)
             top = end;
     }
     if (ignored_above_limit != 0)
-        klog(KLOG_WARN, "mm", "ignoring %lu MiB of memory above the %lu GiB direct map",
-             ignored_above_limit >> 20, DIRECT_MAP_LIMIT >> 30);
+        klog(KLOG_WARN, "mm", "ignoring %lu MiB of memory above %lu GiB",
+             ignored_above_limit >> 20, RAM_TOP_MAX >> 30);
 
     page_count = PAGE_ALIGN_DOWN(top) / PAGE_SIZE;
     uint64_t array_size = PAGE_ALIGN_UP(page_count * sizeof(struct page));
@@ -139,30 +173,23 @@ bool frame_init(const struct boot_info *info, char *err, size_t err_size)
         list_init(&pages[pfn].link);
     }
 
-    /* Free every whole usable frame outside the reserved ranges. Walking
-     * upward and pushing at the back hands out low frames first. */
+    /* Only memory the boot direct map reaches is usable until the kernel
+     * page table maps the rest (frame_add_high_memory). */
     list_init(&free_list);
     free_frames = 0;
-    for (size_t i = 0; i < info->mmap_count; i++) {
-        const struct boot_mem_range *r = &info->mmap[i];
-        if (r->type != MB2_MEMORY_AVAILABLE)
-            continue;
-        uint64_t start = PAGE_ALIGN_UP(r->base);
-        uint64_t end = PAGE_ALIGN_DOWN(r->base + r->length);
-        if (end > page_count * PAGE_SIZE)
-            end = page_count * PAGE_SIZE;
-        for (uint64_t phys = start; phys < end; phys += PAGE_SIZE) {
-            struct page *page = &pages[phys / PAGE_SIZE];
-            if (reserved_overlap_end(phys, phys + PAGE_SIZE) != 0 || (page->flags & PAGE_FREE))
-                continue;
-            page->flags = PAGE_FREE;
-            page->refcount = 0;
-            list_push_back(&free_list, &page->link);
-            free_frames++;
-        }
-    }
-    usable_frames = free_frames;
+    usable_frames = 0;
+    add_usable_frames(info, 0, BOOT_DIRECT_MAP_LIMIT);
     return true;
+}
+
+uint64_t frame_ram_top(void)
+{
+    return (uint64_t)page_count * PAGE_SIZE;
+}
+
+void frame_add_high_memory(const struct boot_info *info)
+{
+    add_usable_frames(info, BOOT_DIRECT_MAP_LIMIT, frame_ram_top());
 }
 
 struct page *phys_to_page(uint64_t phys)

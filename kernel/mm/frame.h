@@ -56,6 +56,12 @@ void frame_free(uint64_t phys);
 uint64_t frame_alloc_contig(size_t n);
 void frame_free_contig(uint64_t phys, size_t n);
 
+/* Highest physical address (exclusive) the page array covers. */
+uint64_t frame_ram_top(void);
+/* Make usable the frames above the boot direct map, once the kernel page
+ * table maps all RAM. */
+void frame_add_high_memory(const struct boot_info *info);
+
 size_t frame_free_count(void);
 size_t frame_total_count(void);     /* usable frames, free or not */
 

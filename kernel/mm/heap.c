@@ -138,7 +138,7 @@ void *kzalloc(size_t size)
 static struct page *heap_page_of(const void *ptr, const char *caller)
 {
     uint64_t addr = (uint64_t)ptr;
-    if (addr < DIRECT_MAP_BASE || addr >= DIRECT_MAP_BASE + DIRECT_MAP_LIMIT)
+    if (addr < DIRECT_MAP_BASE || addr >= DIRECT_MAP_BASE + direct_map_end)
         panic("%s: %p is not a kernel heap address", caller, ptr);
     struct page *page = phys_to_page(virt_to_phys(ptr));
     if (page == NULL || (page->flags & (PAGE_SLAB | PAGE_LARGE)) == 0)

@@ -12,7 +12,11 @@
 #define PAGE_ALIGN_DOWN(x) ((x) & ~(PAGE_SIZE - 1))
 
 /* Physical memory the boot page tables map at DIRECT_MAP_BASE. */
-#define DIRECT_MAP_LIMIT ((uint64_t)BOOT_DIRECT_MAP_GIB << 30)
+#define BOOT_DIRECT_MAP_LIMIT ((uint64_t)BOOT_DIRECT_MAP_GIB << 30)
+
+/* Physical memory mapped at DIRECT_MAP_BASE now: BOOT_DIRECT_MAP_LIMIT until
+ * pt_init_kernel maps all RAM. */
+extern uint64_t direct_map_end;
 
 static inline void *phys_to_virt(uint64_t phys)
 {

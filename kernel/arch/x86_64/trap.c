@@ -4,6 +4,10 @@
 #include "lib/klog.h"
 #include "lib/panic.h"
 #include "lib/printf.h"
+#include "mm/pagetable.h"
+#include "mm/pcid.h"
+#include "mm/uaccess.h"
+#include "mm/vm.h"
 
 static const char *const exception_names[VEC_EXCEPTION_COUNT] = {
     [VEC_DIVIDE_ERROR] = "divide error (#DE)",
@@ -54,10 +58,60 @@ void trap_dump_frame(const struct trap_frame *f)
             (void *)read_cr4());
 }
 
+/* Page-fault error code bits (Intel SDM vol. 3A, section 4.7). */
+#define PF_PRESENT  (1u << 0)       /* protection violation, not a missing page */
+#define PF_WRITE    (1u << 1)
+#define PF_USER     (1u << 2)
+#define PF_RESERVED (1u << 3)
+#define PF_FETCH    (1u << 4)
+
+static bool from_user_mode(const struct trap_frame *frame)
+{
+    return (frame->cs & 3) == 3;
+}
+
+static void page_fault(struct trap_frame *frame)
+{
+    uint64_t addr = read_cr2();
+    uint64_t err = frame->error_code;
+    struct vm_space *space = tlb_current();
+    uint64_t fixup = uaccess_fixup(frame->rip);
+
+    /* User memory touched by a user-copy routine (or, later, by user mode):
+     * let the vm layer map it; if it cannot, the copy returns -EFAULT. */
+    if (space != NULL && addr < USER_SPACE_END && !(err & PF_RESERVED) &&
+        (fixup != 0 || from_user_mode(frame))) {
+        enum vm_access access = (err & PF_WRITE)   ? VM_ACCESS_WRITE
+                                : (err & PF_FETCH) ? VM_ACCESS_EXEC
+                                                   : VM_ACCESS_READ;
+        if (vm_fault(space, addr, access) == 0)
+            return;
+    }
+    if (fixup != 0) {
+        frame->rip = fixup;
+        return;
+    }
+    if (from_user_mode(frame))
+        panic_trap(frame, "user page fault at %p with no process to signal", (void *)addr);
+
+    struct vm_region *r = space != NULL ? vm_region_find(space, addr) : NULL;
+    if (r != NULL)
+        panic_trap(frame, "kernel page fault at %p, inside user region [%p, %p) prot %#x",
+                   (void *)addr, (void *)r->start, (void *)r->end, r->prot);
+    panic_trap(frame, "kernel page fault at %p (%s, %s%s)", (void *)addr,
+               (err & PF_PRESENT) ? "protection violation" : "page not present",
+               (err & PF_WRITE) ? "write" : (err & PF_FETCH) ? "instruction fetch" : "read",
+               addr < USER_SPACE_END ? ", user address outside copy_*_user" : "");
+}
+
 static unsigned long unexpected_interrupts;
 
 void trap_dispatch(struct trap_frame *frame)
 {
+    if (frame->vector == VEC_PAGE_FAULT) {
+        page_fault(frame);
+        return;
+    }
     if (frame->vector < VEC_EXCEPTION_COUNT)
         panic_trap(frame, "unhandled %s in kernel mode", trap_vector_name(frame->vector));
 
