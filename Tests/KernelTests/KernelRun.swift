@@ -11,6 +11,14 @@ enum BootVariant: String, CaseIterable, Sendable {
     case selftestFail = "selftest-fail"
     /// `lwcos.test.selftest=panic`: the kernel panics during the tests.
     case selftestPanic = "selftest-panic"
+    /// `lwcos.test.selftest=fault`: a kernel page fault during the tests.
+    case selftestFault = "selftest-fault"
+    /// The whole suite with `lwcos.pcid=off`: every CR3 load flushes.
+    case pcidOff = "pcid-off"
+    /// `lwcos.tlbcheck.inject=skip-invlpg`: the kernel omits INVLPG after downgrades.
+    case injectSkipInvlpg = "inject-skip-invlpg"
+    /// `lwcos.tlbcheck.inject=skip-reuse-flush`: the kernel reuses PCIDs without a flush.
+    case injectSkipReuseFlush = "inject-skip-reuse-flush"
 
     /// The ISO name, `build/lwcos-<name>.iso`. The prefix keeps these ISOs apart from the
     /// ones `lwcos test` and `lwcos iso` build, which may run at the same time.
@@ -21,6 +29,12 @@ enum BootVariant: String, CaseIterable, Sendable {
         case .standard: return BootConfiguration(mode: .test)
         case .selftestFail: return BootConfiguration(mode: .test, extraWords: ["lwcos.test.selftest=fail"])
         case .selftestPanic: return BootConfiguration(mode: .test, extraWords: ["lwcos.test.selftest=panic"])
+        case .selftestFault: return BootConfiguration(mode: .test, extraWords: ["lwcos.test.selftest=fault"])
+        case .pcidOff: return BootConfiguration(mode: .test, extraWords: ["lwcos.pcid=off"])
+        case .injectSkipInvlpg:
+            return BootConfiguration(mode: .test, extraWords: ["lwcos.tlbcheck.inject=skip-invlpg"])
+        case .injectSkipReuseFlush:
+            return BootConfiguration(mode: .test, extraWords: ["lwcos.tlbcheck.inject=skip-reuse-flush"])
         }
     }
 }
@@ -92,12 +106,12 @@ actor KernelRun {
         return try await task.value.get()
     }
 
-    /// The KTAP cases of the standard boot, one per Swift test case. When the boot could
-    /// not run or printed no KTAP, one failing placeholder carries the reason, so the failure shows
-    /// under this test too and not only under the outcome test.
-    func cases() async -> [KernelCase] {
+    /// The KTAP cases of one boot (the standard one by default), one per Swift test case.
+    /// When the boot could not run or printed no KTAP, one failing placeholder carries the
+    /// reason, so the failure shows under this test too and not only under the outcome test.
+    func cases(_ variant: BootVariant = .standard) async -> [KernelCase] {
         do {
-            let report = try await report(.standard)
+            let report = try await report(variant)
             if report.document.version == nil {
                 return [KernelCase.placeholder("the kernel printed no KTAP version line: " + report.outcomeExplanation)]
             }

@@ -16,6 +16,66 @@ struct KernelTests {
         }
     }
 
+    /// The same suite with `lwcos.pcid=off`, so the memory cases run in both PCID modes.
+    @Test("KTAP case, lwcos.pcid=off", arguments: await KernelRun.shared.cases(.pcidOff))
+    func ktapCasePCIDOff(_ testCase: KernelCase) {
+        if testCase.status.isFailure {
+            Issue.record(Comment(rawValue: testCase.details))
+        }
+    }
+
+    @Test("test run outcome, lwcos.pcid=off")
+    func runOutcomePCIDOff() async throws {
+        let report = try await KernelRun.shared.report(.pcidOff)
+        if !report.passed {
+            Issue.record(Comment(rawValue: Self.failureText(report)))
+        }
+        #expect(report.exitStatus == QEMUConfiguration.ExitStatus.suitePassed)
+        #expect(report.serialLines.contains("[info] mm: PCID hardware path off: lwcos.pcid=off; every CR3 load flushes")
+                || report.serialLines.contains { $0.hasPrefix("[info] mm: PCID hardware path off: CPUID") },
+                "\(Self.failureText(report))")
+    }
+
+    @Test("selftest=fault reports a kernel page fault")
+    func selftestFault() async throws {
+        let report = try await KernelRun.shared.report(.selftestFault)
+        let text = report.tailLines.joined(separator: "\n")
+
+        #expect(report.exitStatus == QEMUConfiguration.ExitStatus.kernelPanic)
+        #expect(report.outcome == .panic)
+        #expect(text.contains("PANIC: kernel page fault at 0xffffc00000000000 (page not present, read)"), "\(text)")
+        #expect(text.contains("vector 14 (page fault (#PF)), error code 0"), "\(text)")
+        #expect(text.contains("CR2 0xffffc00000000000 (the faulting address)"), "\(text)")
+        #expect(text.contains(" ktest_fn_ktest__selftest_fault+0x"), "\(text)")
+        #expect(text.contains(" run_case+0x"), "\(text)")
+    }
+
+    /// The TLB checker must catch each injected omission: the run fails, memory cases fail,
+    /// and the report names the PCID, the address and both PTEs.
+    @Test("TLB checker catches a skipped INVLPG")
+    func injectSkipInvlpg() async throws {
+        let report = try await KernelRun.shared.report(.injectSkipInvlpg)
+        let failed = Set(Self.failedLeaves(report))
+
+        #expect(report.exitStatus == QEMUConfiguration.ExitStatus.testFailed)
+        #expect(failed.contains("vm.clone_write_copies_exactly_one_frame"), "\(Self.failureText(report))")
+        let line = report.serialLines.first { $0.hasPrefix("TLB CHECK FAILED: after ") } ?? ""
+        #expect(line.range(of: #"PCID [0-9]+ may still cache a stale translation \([0-9]+ in all\): address 0x[0-9a-f]{16}, old PTE 0x[0-9a-f]+, new PTE 0x[0-9a-f]+"#,
+                           options: .regularExpression) != nil, "\(Self.failureText(report))")
+    }
+
+    @Test("TLB checker catches a PCID reused without a flush")
+    func injectSkipReuseFlush() async throws {
+        let report = try await KernelRun.shared.report(.injectSkipReuseFlush)
+        let failed = Set(Self.failedLeaves(report))
+
+        #expect(report.exitStatus == QEMUConfiguration.ExitStatus.testFailed)
+        #expect(failed.contains("pcid.five_thousand_spaces_reuse_through_flush"), "\(Self.failureText(report))")
+        let line = report.serialLines.first { $0.hasPrefix("TLB CHECK FAILED: no-flush CR3 load of root ") } ?? ""
+        #expect(line.range(of: #"reuses PCID [0-9]+, which may still cache translations of"#,
+                           options: .regularExpression) != nil, "\(Self.failureText(report))")
+    }
+
     @Test("test run outcome")
     func runOutcome() async throws {
         let report = try await KernelRun.shared.report(.standard)

@@ -35,6 +35,24 @@ void tlbcheck_root_destroyed(uint64_t root);
 /* Check point at the end of an operation on the running space. */
 void tlbcheck_check_current(uint16_t current_pcid, const char *operation);
 
+/*
+ * The model itself, for unit tests that drive a private instance. A quiet
+ * instance counts failures without printing them. Each operation models the
+ * hardware effect of the primitive of the same name above.
+ */
+struct tlb_model;
+struct tlb_model *tlb_model_create(bool quiet);
+void tlb_model_destroy(struct tlb_model *m);
+void tlb_model_pte_change(struct tlb_model *m, uint64_t root, uint64_t va, uint64_t old_pte,
+                          uint64_t new_pte);
+void tlb_model_invalidate_address(struct tlb_model *m, uint16_t pcid, uint64_t va);
+void tlb_model_invalidate_pcid(struct tlb_model *m, uint16_t pcid);
+void tlb_model_cr3_load(struct tlb_model *m, uint64_t root, uint16_t pcid, bool noflush);
+void tlb_model_root_destroyed(struct tlb_model *m, uint64_t root);
+void tlb_model_check_current(struct tlb_model *m, uint16_t current_pcid, const char *operation);
+unsigned long tlb_model_failures(const struct tlb_model *m);
+unsigned long tlb_model_stale_records(const struct tlb_model *m);
+
 /* Failures reported since boot. The test runner fails the case during which
  * this grows, and the run with it. */
 unsigned long tlbcheck_failures(void);
