@@ -1,4 +1,6 @@
 /* Tests for lib/string.c. */
+#include "lib/heap_sort.h"
+#include "lib/kbench.h"
 #include "lib/ktest.h"
 #include "lib/string.h"
 
@@ -97,4 +99,19 @@ KTEST(string, parse_ulong_bases_and_errors)
     EXPECT_FALSE(t, parse_ulong("12a", 3, &v));
     EXPECT_TRUE(t, parse_ulong("12a", 2, &v));
     EXPECT_EQ(t, v, 12);
+}
+
+KTEST(string, heap_sort_and_percentiles)
+{
+    uint64_t values[] = { 9, 3, 7, 1, 8, 2, 10, 6, 5, 4 };
+    const size_t n = sizeof(values) / sizeof(values[0]);
+
+    heap_sort_u64(values, n);
+    for (size_t i = 0; i < n; i++)
+        EXPECT_EQ(t, values[i], i + 1);
+    EXPECT_EQ(t, kbench_percentile(values, n, 50), 5);
+    EXPECT_EQ(t, kbench_percentile(values, n, 10), 1);
+    EXPECT_EQ(t, kbench_percentile(values, n, 90), 9);
+    EXPECT_EQ(t, kbench_percentile(values, n, 100), 10);
+    EXPECT_EQ(t, kbench_percentile(values, 0, 50), 0);
 }
