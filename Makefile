@@ -5,7 +5,8 @@
 #   make         build the kernel and the shell-mode ISO
 #   make run     boot the ISO in QEMU with the serial console on this terminal
 #   make test    build, then run the whole test suite (swift test)
-#   make debug   boot paused under gdb; BREAK=symbol chooses the breakpoint
+#   make debug   boot paused under gdb; BREAK=symbol sets the breakpoint and
+#                MODE=test|shell|bench the boot mode (default shell)
 #   make clean   remove build/
 
 SHELL := /bin/bash
@@ -100,7 +101,7 @@ test: deps
 	$(SWIFT) test
 
 debug: deps
-	$(LWCOS) debug $(if $(BREAK),--break $(BREAK))
+	$(LWCOS) debug $(if $(BREAK),--break $(BREAK)) $(if $(MODE),--mode $(MODE))
 
 clean:
 	rm -rf $(BUILD)

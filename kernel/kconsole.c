@@ -14,6 +14,7 @@
 #define LINE_MAX 80
 #define CHAR_BACKSPACE 0x08
 #define CHAR_DELETE 0x7f
+#define CHAR_CTRL_C 0x03
 #define CHAR_CTRL_D 0x04
 
 /* Read one line with echo and backspace. Polls the UART: nothing else runs. */
@@ -31,6 +32,12 @@ static size_t read_line(char *line, size_t size)
             serial_putc('\n');
             line[len] = '\0';
             return len;
+        }
+        if (c == CHAR_CTRL_C) {
+            /* Drop the line, as a shell does. */
+            serial_write("^C\n");
+            line[0] = '\0';
+            return 0;
         }
         if (c == CHAR_CTRL_D && len == 0) {
             strlcpy(line, "poweroff", size);

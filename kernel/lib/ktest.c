@@ -3,6 +3,7 @@
 #include <stdarg.h>
 
 #include "boot/cmdline.h"
+#include "lib/klog.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/frame.h"
@@ -135,6 +136,12 @@ int ktest_run_all(void)
 
     kprintf("KTAP version 1\n");
     kprintf("1..%zu\n", suite_count);
+    if (suite_count == 0 && boot_options.filter[0] != '\0') {
+        /* Almost always a typo; a silent pass would hide it. */
+        klog(KLOG_ERROR, "ktest", "no case matches lwcos.filter=%s (patterns match suite.case, "
+             "e.g. 'heap.*')", boot_options.filter);
+        return 1;
+    }
 
     for (size_t s = 0; s < suite_count; s++) {
         unsigned cases = 0;

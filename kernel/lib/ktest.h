@@ -133,7 +133,8 @@ void ktest_skip(struct ktest *t, const char *reason);
 /* Does "suite.case" match the filter glob (an empty filter matches all)? */
 bool ktest_case_selected(const struct ktest_case *c, const char *filter, unsigned selftest_flags);
 
-/* Run every selected case, printing KTAP. Returns the number of failed cases. */
+/* Run every selected case, printing KTAP. Returns the number of failed cases,
+ * or 1 when a filter is set and selects no case. */
 int ktest_run_all(void);
 
 #endif

@@ -168,6 +168,12 @@ bool frame_init(const struct boot_info *info, char *err, size_t err_size)
     reserve(array_phys, array_phys + array_size);
     pages = phys_to_virt(array_phys);
 
+    for (size_t i = 0; i < info->mmap_count; i++)
+        klog(KLOG_DEBUG, "mm", "memory map: [%#lx, %#lx) type %u", info->mmap[i].base,
+             info->mmap[i].base + info->mmap[i].length, info->mmap[i].type);
+    for (size_t i = 0; i < reserved_count; i++)
+        klog(KLOG_DEBUG, "mm", "reserved: [%#lx, %#lx)", reserved[i].start, reserved[i].end);
+
     for (size_t pfn = 0; pfn < page_count; pfn++) {
         pages[pfn] = (struct page){ .refcount = 1, .flags = PAGE_RESERVED };
         list_init(&pages[pfn].link);

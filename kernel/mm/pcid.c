@@ -142,6 +142,8 @@ static void pcid_assign(struct vm_space *space)
         pcid_owner[p] = NULL;
         pcid_dirty[p] = true;
         stats.steals++;
+        if (stats.steals <= 3)
+            klog(KLOG_DEBUG, "mm", "all PCIDs in use: took PCID %u back (first steals only)", p);
     }
     pcid_hand = p == PCID_LAST ? PCID_FIRST : p + 1;
 
