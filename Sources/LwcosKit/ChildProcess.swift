@@ -13,7 +13,8 @@ public struct CommandResult: Sendable, Equatable {
     public var interrupted: Bool
     public var standardOutput: String
     public var standardError: String
-    /// Wall-clock time from launch to exit, in seconds.
+    /// Elapsed time from launch until both output pipes closed, in seconds, measured on the
+    /// monotonic clock.
     public var duration: Double
 }
 
@@ -50,7 +51,7 @@ public enum ChildProcess {
         let exited = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in exited.signal() }
 
-        let start = Date()
+        let start = DispatchTime.now()
         do {
             try process.run()
         } catch {
@@ -97,7 +98,7 @@ public enum ChildProcess {
             interrupted: signaled && !timedOut && ChildProcesses.shared.interrupted,
             standardOutput: output.text,
             standardError: errors.text,
-            duration: Date().timeIntervalSince(start))
+            duration: seconds(since: start))
     }
 
     /// Runs the child and throws `commandFailed` unless it exits with status 0.
@@ -140,6 +141,11 @@ public enum ChildProcess {
             }.start()
         }
         return try result.get()
+    }
+
+    /// Seconds elapsed on the monotonic clock since `start`.
+    public static func seconds(since start: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     }
 
     /// The command as a shell would show it, for messages.

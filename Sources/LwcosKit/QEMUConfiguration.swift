@@ -46,6 +46,11 @@ public struct QEMUConfiguration: Sendable, Equatable {
     public var cpus: Int
     public var serial: SerialMode
     public var gdb: GDBStub?
+    /// Adds `-icount shift=0`. QEMU 7.2's `-help` describes `-icount shift=N` as a virtual
+    /// instruction counter with 2^N clock ticks per instruction, so the guest's TSC counts
+    /// instructions executed and rdtsc figures become deterministic. TCG only: under KVM
+    /// QEMU exits with "-icount is not allowed with hardware virtualization".
+    public var instructionCounting: Bool
 
     public init(
         iso: String,
@@ -54,6 +59,7 @@ public struct QEMUConfiguration: Sendable, Equatable {
         cpus: Int = 1,
         serial: SerialMode = .pipe,
         gdb: GDBStub? = nil,
+        instructionCounting: Bool = false,
         executable: String = QEMUConfiguration.defaultExecutable
     ) {
         self.executable = executable
@@ -63,6 +69,7 @@ public struct QEMUConfiguration: Sendable, Equatable {
         self.cpus = cpus
         self.serial = serial
         self.gdb = gdb
+        self.instructionCounting = instructionCounting
     }
 
     /// The arguments after the executable's name.
@@ -79,6 +86,9 @@ public struct QEMUConfiguration: Sendable, Equatable {
         switch accelerator {
         case .tcg: arguments += ["-accel", "tcg", "-cpu", "max"]
         case .kvm: arguments += ["-accel", "kvm", "-cpu", "host"]
+        }
+        if instructionCounting {
+            arguments += ["-icount", "shift=0"]
         }
         switch serial {
         case .pipe: arguments += ["-serial", "stdio", "-monitor", "none"]

@@ -19,25 +19,39 @@ public struct QEMUMachine: Sendable {
     public func runTests(timeout: Double, onLine: @escaping @Sendable (String) -> Void = { _ in })
         throws(HarnessError) -> RunReport
     {
-        var configuration = configuration
-        configuration.serial = .pipe
-        configuration.gdb = nil
-        let executable = try locateQEMU()
-        guard FileManager.default.fileExists(atPath: configuration.iso) else {
-            throw .missingFile(path: configuration.iso, hint: "build it with 'lwcos iso --mode test'")
-        }
-
         let collector = SerialCollector()
-        let result = try ChildProcess.run(executable, configuration.arguments, timeout: timeout) { line in
+        let run = try boot(timeout: timeout, missingISOHint: "build it with 'lwcos iso --mode test'") { line in
             collector.append(line)
             onLine(line)
         }
 
         let (lines, document) = collector.finish()
         return RunReport(
-            exitStatus: result.signaled ? nil : result.status, document: document, serialLines: lines,
-            qemuStandardError: result.standardError, duration: result.duration,
-            timedOut: result.timedOut, interrupted: result.interrupted, timeout: timeout)
+            exitStatus: run.exitStatus, document: document, serialLines: lines,
+            qemuStandardError: run.standardError, duration: run.duration,
+            timedOut: run.timedOut, interrupted: run.interrupted, timeout: timeout)
+    }
+
+    /// Boots with the serial port on a pipe and no gdb stub, hands each serial line to
+    /// `onLine` as it arrives, and returns how QEMU ended. The caller parses the lines.
+    ///
+    /// After `timeout` seconds QEMU is killed. QEMU is reaped on every path, including
+    /// Ctrl-C when `ChildProcesses.installInterruptHandler()` ran. `missingISOHint` ends the
+    /// error when the ISO does not exist.
+    public func boot(
+        timeout: Double, missingISOHint: String, onLine: @escaping @Sendable (String) -> Void
+    ) throws(HarnessError) -> QEMUExit {
+        var configuration = configuration
+        configuration.serial = .pipe
+        configuration.gdb = nil
+        let executable = try locateQEMU()
+        guard FileManager.default.fileExists(atPath: configuration.iso) else {
+            throw .missingFile(path: configuration.iso, hint: missingISOHint)
+        }
+        let result = try ChildProcess.run(executable, configuration.arguments, timeout: timeout, onLine: onLine)
+        return QEMUExit(
+            exitStatus: result.signaled ? nil : result.status, standardError: result.standardError,
+            duration: result.duration, timedOut: result.timedOut, interrupted: result.interrupted)
     }
 
     /// Boots with the serial port and QEMU monitor on the user's terminal and waits for
@@ -86,6 +100,30 @@ public struct QEMUMachine: Sendable {
         terminal.handOver(to: pid)
         exited.wait()
         return process.terminationStatus
+    }
+}
+
+/// The end of a QEMU run with its serial port on a pipe: exit status, standard error and timing.
+public struct QEMUExit: Sendable, Equatable {
+    /// QEMU's exit status, or nil when a signal ended it (the harness's own SIGKILL included).
+    public var exitStatus: Int32?
+    public var standardError: String
+    /// Elapsed time from launch until QEMU exited and its output was read, in seconds.
+    public var duration: Double
+    /// Whether the harness killed QEMU because its time limit passed.
+    public var timedOut: Bool
+    /// Whether the harness killed QEMU because the user pressed Ctrl-C.
+    public var interrupted: Bool
+
+    public init(
+        exitStatus: Int32?, standardError: String = "", duration: Double = 0, timedOut: Bool = false,
+        interrupted: Bool = false
+    ) {
+        self.exitStatus = exitStatus
+        self.standardError = standardError
+        self.duration = duration
+        self.timedOut = timedOut
+        self.interrupted = interrupted
     }
 }
 

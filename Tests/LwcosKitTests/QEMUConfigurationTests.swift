@@ -193,3 +193,22 @@ struct ReportFormatterTests {
         #expect(summary.contains("Failed cases:\nheap: crashed\n  problem: crashed: the output ended before this suite's result line\n"))
     }
 }
+
+@Suite("QEMU instruction counting")
+struct QEMUInstructionCountingTests {
+    @Test("icount follows the accelerator")
+    func icount() {
+        let configuration = QEMUConfiguration(iso: "build/lwcos-bench.iso", instructionCounting: true)
+        let arguments = configuration.arguments
+        let accel = arguments.firstIndex(of: "-accel") ?? -1
+        let icount = arguments.firstIndex(of: "-icount") ?? -1
+        #expect(Array(arguments[accel..<accel + 4]) == ["-accel", "tcg", "-cpu", "max"])
+        #expect(Array(arguments[icount..<icount + 2]) == ["-icount", "shift=0"])
+        #expect(icount == accel + 4)
+    }
+
+    @Test("icount is off by default")
+    func icountOff() {
+        #expect(!QEMUConfiguration(iso: "x.iso").arguments.contains("-icount"))
+    }
+}
