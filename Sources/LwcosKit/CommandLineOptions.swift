@@ -2,7 +2,7 @@ import Foundation
 
 /// A subcommand of the `lwcos` tool.
 public enum LwcosCommand: String, CaseIterable, Sendable {
-    case build, iso, run, test, debug
+    case build, iso, run, test, debug, bench, boottime
 
     /// The options the subcommand accepts, besides `--help` and `--root`.
     var options: [String] {
@@ -12,8 +12,13 @@ public enum LwcosCommand: String, CaseIterable, Sendable {
         case .run: return ["--accel", "--memory", "--cmdline"]
         case .test: return ["--filter", "--cmdline", "--timeout", "--accel", "--memory"]
         case .debug: return ["--break", "--mode", "--cmdline", "--accel", "--memory", "--port"]
+        case .bench: return ["--rows", "--icount", "--accel", "--memory", "--timeout", "--json", "--cmdline"]
+        case .boottime: return ["--runs", "--accel", "--memory", "--timeout"]
         }
     }
+
+    /// Options that take no value.
+    static let flags: Set<String> = ["--icount"]
 }
 
 /// A parsed `lwcos` command line.
@@ -23,13 +28,21 @@ public struct CommandLineOptions: Equatable, Sendable {
     public var showHelp = false
     public var root: String?
     public var mode: BootMode?
+    /// Glob sent as `lwcos.filter=`: test cases for `--filter`, bench rows for `--rows`.
     public var filter: String?
     public var kernelWords: [String] = []
     public var accelerator: Accelerator = .tcg
     public var memory = "256M"
-    public var timeout: Double = TestRunner.defaultTimeout
+    /// Wall-clock limit of a boot in seconds, or nil for the default of the command.
+    public var timeout: Double?
     public var breakpoint = "kmain"
     public var port = GDBSession.defaultPort
+    /// `--icount`: run QEMU with `-icount shift=0`.
+    public var instructionCounting = false
+    /// `--json FILE`: where `lwcos bench` writes its rows as JSON.
+    public var jsonPath: String?
+    /// `--runs N`: number of boots `lwcos boottime` times.
+    public var runs = BootTimer.defaultRuns
 
     public init() {}
 
@@ -80,6 +93,13 @@ public struct CommandLineOptions: Equatable, Sendable {
             guard name == "--root" || command.options.contains(name) else {
                 throw .usage(message: "unknown option '\(name)' for 'lwcos \(command.rawValue)'", command: command.rawValue)
             }
+            if LwcosCommand.flags.contains(name) {
+                guard inlineValue == nil else {
+                    throw .usage(message: "option '\(name)' takes no value", command: command.rawValue)
+                }
+                options.setFlag(name)
+                continue
+            }
             let value: String
             if let inlineValue {
                 value = inlineValue
@@ -90,7 +110,19 @@ public struct CommandLineOptions: Equatable, Sendable {
             }
             try options.apply(name, value, command: command)
         }
+
+        // QEMU 7.2 exits with "-icount is not allowed with hardware virtualization" under KVM.
+        if options.instructionCounting, options.accelerator != .tcg {
+            throw .usage(message: "--icount requires --accel tcg: QEMU counts instructions only under TCG", command: command.rawValue)
+        }
         return options
+    }
+
+    private mutating func setFlag(_ name: String) {
+        switch name {
+        case "--icount": instructionCounting = true
+        default: break
+        }
     }
 
     private mutating func apply(_ name: String, _ value: String, command: LwcosCommand) throws(HarnessError) {
@@ -106,6 +138,15 @@ public struct CommandLineOptions: Equatable, Sendable {
         case "--filter":
             guard !value.isEmpty else { throw invalid("a glob such as 'heap.*'") }
             filter = value
+        case "--rows":
+            guard !value.isEmpty else { throw invalid("a glob such as 'cow_*'") }
+            filter = value
+        case "--json":
+            guard !value.isEmpty else { throw invalid("a file path") }
+            jsonPath = value
+        case "--runs":
+            guard let parsed = Int(value), parsed > 0 else { throw invalid("a positive number of boots") }
+            runs = parsed
         case "--cmdline":
             kernelWords += BootConfiguration.splitWords(value)
         case "--accel":
@@ -154,6 +195,8 @@ public enum HelpText {
           run      boot the shell interactively on this terminal
           test     boot the test mode, stream its KTAP output and summarize it
           debug    boot paused and attach gdb with a hardware breakpoint
+          bench    boot the bench mode and print its figures as a table
+          boottime time several boots of the test mode
 
         Run 'lwcos <command> --help' for the options of a command.
         """
@@ -228,6 +271,46 @@ public enum HelpText {
                   --cmdline ARGS      extra kernel command-line words, separated by spaces
                   --port PORT         TCP port of the gdb stub (default: \(GDBSession.defaultPort))
                   --accel tcg|kvm     CPU emulation (default: tcg)
+                  --memory SIZE       guest memory such as 256M or 1G (default: 256M)
+                \(root)
+                """
+        case .bench:
+            return """
+                usage: lwcos bench [--rows GLOB] [--icount] [--accel tcg|kvm] [--timeout SECONDS]
+                                   [--json FILE] [--cmdline ARGS] [--memory SIZE]
+
+                Builds the kernel and build/lwcos-bench.iso, boots the bench mode and
+                prints a header (accelerator, icount, QEMU version, host CPU, date) and a
+                table of median, p10 and p90 per row. The serial output is written to
+                build/bench-serial.log. Exits 0 only when QEMU exited 33, 'BENCH end'
+                arrived and every BENCH line was valid; 1 otherwise.
+
+                options:
+                  --rows GLOB         run only the rows whose name matches (lwcos.filter=GLOB)
+                  --icount            run QEMU with -icount shift=0, so the figures are
+                                      deterministic counts derived from instructions
+                                      executed; TCG only
+                  --accel tcg|kvm     CPU emulation (default: tcg)
+                  --timeout SECONDS   wall-clock limit of the boot (default: \(Int(BenchRunner.defaultTimeout)))
+                  --json FILE         also write the header and rows to FILE as JSON
+                  --cmdline ARGS      extra kernel command-line words, separated by spaces
+                  --memory SIZE       guest memory such as 256M or 1G (default: 256M)
+                \(root)
+                """
+        case .boottime:
+            return """
+                usage: lwcos boottime [--runs N] [--accel tcg|kvm] [--timeout SECONDS] [--memory SIZE]
+
+                Builds the kernel and build/lwcos-boottime.iso (test mode), boots it N
+                times one after another and prints the median, minimum and maximum wall
+                time, in seconds, from starting QEMU to the first serial line, to the
+                first 'KTAP version 1' line and to QEMU's exit. Exits 1 when a boot
+                does not reach the end of its tests.
+
+                options:
+                  --runs N            number of boots (default: \(BootTimer.defaultRuns))
+                  --accel tcg|kvm     CPU emulation (default: tcg)
+                  --timeout SECONDS   wall-clock limit of each boot (default: \(Int(TestRunner.defaultTimeout)))
                   --memory SIZE       guest memory such as 256M or 1G (default: 256M)
                 \(root)
                 """

@@ -1,4 +1,4 @@
-// The `lwcos` command-line tool: build, iso, run, test and debug.
+// The `lwcos` command-line tool: build, iso, run, test, debug, bench and boottime.
 //
 // Exit statuses: 0 success, 1 a failed build or run, 2 a usage error, 130 Ctrl-C.
 import Foundation
@@ -54,6 +54,12 @@ func execute(_ options: CommandLineOptions) throws(HarnessError) -> Int32 {
     case .test:
         return try runTests(options, repository: repository)
 
+    case .bench:
+        return try runBench(options, repository: repository)
+
+    case .boottime:
+        return try runBootTime(options, repository: repository)
+
     case .debug:
         let mode = options.mode ?? .shell
         let boot = BootConfiguration(mode: mode, filter: options.filter, extraWords: options.kernelWords)
@@ -84,17 +90,13 @@ func interactiveExitStatus(_ status: Int32) -> Int32 {
 /// Boots the test mode, streams the serial output to the terminal and to
 /// build/test-serial.log, and prints the summary. Returns 0 only for a passing run.
 func runTests(_ options: CommandLineOptions, repository: Repository) throws(HarnessError) -> Int32 {
-    let logPath = repository.buildDirectory + "/test-serial.log"
-    guard FileManager.default.createFile(atPath: logPath, contents: nil),
-        let log = FileHandle(forWritingAtPath: logPath)
-    else {
-        throw .fileSystem(path: logPath, message: "cannot create the serial log")
-    }
+    let log = try createLog(repository.buildDirectory + "/test-serial.log")
     defer { try? log.close() }
 
     let boot = BootConfiguration(mode: .test, filter: options.filter, extraWords: options.kernelWords)
     let runner = TestRunner(
-        repository: repository, accelerator: options.accelerator, memory: options.memory, timeout: options.timeout)
+        repository: repository, accelerator: options.accelerator, memory: options.memory,
+        timeout: options.timeout ?? TestRunner.defaultTimeout)
     let report = try runner.run(isoName: "test", boot: boot) { line in
         log.write(Data((line + "\n").utf8))
         printNow(line)
@@ -105,6 +107,103 @@ func runTests(_ options: CommandLineOptions, repository: Repository) throws(Harn
         return 130
     }
     return report.passed ? 0 : 1
+}
+
+/// Creates (or empties) the file at `path` and opens it for writing.
+func createLog(_ path: String) throws(HarnessError) -> FileHandle {
+    guard FileManager.default.createFile(atPath: path, contents: nil),
+        let log = FileHandle(forWritingAtPath: path)
+    else {
+        throw .fileSystem(path: path, message: "cannot create the serial log")
+    }
+    return log
+}
+
+/// Shows `path` relative to the repository root when it lies inside it.
+func displayPath(_ path: String, repository: Repository) -> String {
+    path.hasPrefix(repository.root + "/") ? String(path.dropFirst(repository.root.count + 1)) : path
+}
+
+/// Boots the bench mode with its serial output in build/bench-serial.log, prints the
+/// header and the table, and writes the JSON file when requested. Returns 0 only for a
+/// passing run.
+func runBench(_ options: CommandLineOptions, repository: Repository) throws(HarnessError) -> Int32 {
+    let logPath = repository.buildDirectory + "/bench-serial.log"
+    let log = try createLog(logPath)
+    defer { try? log.close() }
+
+    let runner = BenchRunner(
+        repository: repository, accelerator: options.accelerator, memory: options.memory,
+        instructionCounting: options.instructionCounting, timeout: options.timeout ?? BenchRunner.defaultTimeout)
+    let environment = try MeasurementEnvironment.collect(
+        accelerator: options.accelerator, instructionCounting: options.instructionCounting)
+    let boot = BootConfiguration(mode: .bench, filter: options.filter, extraWords: options.kernelWords)
+    printError("lwcos: booting the bench mode; serial output goes to \(displayPath(logPath, repository: repository))")
+    let report = try runner.run(boot: boot) { line in
+        log.write(Data((line + "\n").utf8))
+    }
+
+    printNow(BenchFormatter.table(report, environment: environment))
+    if let jsonPath = options.jsonPath {
+        let data = try BenchFormatter.json([report], environment: environment)
+        do {
+            try data.write(to: URL(fileURLWithPath: jsonPath))
+        } catch {
+            throw .fileSystem(path: jsonPath, message: "\(error)")
+        }
+    }
+    if report.outcome == .interrupted {
+        return 130
+    }
+    guard report.passed else {
+        printNow("")
+        printNow(report.outcomeExplanation)
+        if report.document.problems.isEmpty || report.outcome != .failed {
+            printNow("Last \(report.tailLines.count) serial lines:")
+            report.tailLines.forEach { printNow("| " + $0) }
+        }
+        return 1
+    }
+    return 0
+}
+
+/// Boots the test mode `--runs` times, one boot after another, and prints the median,
+/// minimum and maximum of each milestone. Returns 1 when a boot does not reach the end of
+/// its tests, because its times would then describe a different boot.
+func runBootTime(_ options: CommandLineOptions, repository: Repository) throws(HarnessError) -> Int32 {
+    let timer = BootTimer(
+        repository: repository, accelerator: options.accelerator, memory: options.memory,
+        timeout: options.timeout ?? TestRunner.defaultTimeout)
+    let environment = try MeasurementEnvironment.collect(accelerator: options.accelerator, instructionCounting: false)
+    let iso = try timer.buildISO()
+
+    var samples: [BootTimeSample] = []
+    for run in 1...options.runs {
+        let (sample, report) = try timer.measure(iso: iso)
+        let label = "boot \(run) of \(options.runs)"
+        switch report.outcome {
+        case .interrupted:
+            return 130
+        case .passed:
+            break
+        case .failed:
+            // A failed case still ran the whole suite to the final exit, so the times count.
+            printError("lwcos: \(label): the kernel tests failed; see 'lwcos test'")
+        default:
+            printError("lwcos: \(label) did not finish its tests: \(report.outcomeExplanation)")
+            printError("Last \(report.tailLines.count) serial lines:")
+            report.tailLines.forEach { printError("| " + $0) }
+            return 1
+        }
+        let first = sample.firstSerialLine.map { BootTimeFormatter.format($0) } ?? "-"
+        let ktap = sample.ktapVersionLine.map { BootTimeFormatter.format($0) } ?? "-"
+        printError(
+            "lwcos: \(label): first serial line \(first) s, KTAP version line \(ktap) s, "
+                + "QEMU exit \(BootTimeFormatter.format(sample.qemuExit)) s")
+        samples.append(sample)
+    }
+    printNow(BootTimeFormatter.table(samples, iso: displayPath(iso, repository: repository), environment: environment))
+    return 0
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())

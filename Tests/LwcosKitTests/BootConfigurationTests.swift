@@ -96,6 +96,33 @@ struct CommandLineOptionsTests {
         #expect(!options.showHelp)
     }
 
+    @Test("bench options")
+    func benchOptions() throws {
+        let options = try CommandLineOptions.parse([
+            "bench", "--rows", "cow_*", "--icount", "--timeout=90", "--json", "out.json", "--cmdline", "loglevel=3",
+        ])
+        #expect(options.command == .bench)
+        #expect(options.filter == "cow_*")
+        #expect(options.instructionCounting)
+        #expect(options.timeout == 90)
+        #expect(options.jsonPath == "out.json")
+        #expect(options.kernelWords == ["loglevel=3"])
+        #expect(options.accelerator == .tcg)
+    }
+
+    @Test("bench and boottime defaults")
+    func measurementDefaults() throws {
+        let bench = try CommandLineOptions.parse(["bench"])
+        #expect(!bench.instructionCounting)
+        #expect(bench.timeout == nil)
+        #expect(bench.jsonPath == nil)
+        #expect(bench.filter == nil)
+        let boottime = try CommandLineOptions.parse(["boottime", "--runs", "3", "--accel", "kvm"])
+        #expect(boottime.runs == 3)
+        #expect(boottime.accelerator == .kvm)
+        #expect(try CommandLineOptions.parse(["boottime"]).runs == 5)
+    }
+
     @Test("debug defaults to kmain")
     func debugDefaults() throws {
         let options = try CommandLineOptions.parse(["debug"])
@@ -124,6 +151,12 @@ struct CommandLineOptionsTests {
         (["run", "--memory", "lots"], "invalid value 'lots' for --memory: expected a size such as 256M or 1G\nsee 'lwcos run --help'"),
         (["iso", "--mode", "x"], "invalid value 'x' for --mode: expected shell, test or bench\nsee 'lwcos iso --help'"),
         (["build", "extra"], "unexpected argument 'extra' for 'lwcos build'\nsee 'lwcos build --help'"),
+        (["bench", "--icount=yes"], "option '--icount' takes no value\nsee 'lwcos bench --help'"),
+        (["bench", "--icount", "--accel", "kvm"], "--icount requires --accel tcg: QEMU counts instructions only under TCG\nsee 'lwcos bench --help'"),
+        (["bench", "--json"], "option '--json' requires a value\nsee 'lwcos bench --help'"),
+        (["test", "--icount"], "unknown option '--icount' for 'lwcos test'\nsee 'lwcos test --help'"),
+        (["boottime", "--runs", "0"], "invalid value '0' for --runs: expected a positive number of boots\nsee 'lwcos boottime --help'"),
+        (["boottime", "--rows", "x"], "unknown option '--rows' for 'lwcos boottime'\nsee 'lwcos boottime --help'"),
     ])
     func usageErrors(arguments: [String], message: String) {
         #expect {
