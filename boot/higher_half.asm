@@ -24,6 +24,7 @@ higher_half_entry:
 ; ---------------------------------------------------------------------------
 section .bss
 align 16
+global boot_stack
 boot_stack:
     resb BOOT_STACK_SIZE
 boot_stack_top:

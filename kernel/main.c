@@ -6,6 +6,9 @@
 #include "arch/x86_64/cpu_features.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/machine.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/pic.h"
+#include "arch/x86_64/timer.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/trap.h"
 #include "boot/cmdline.h"
@@ -24,9 +27,25 @@
 #include "mm/tlbcheck.h"
 #include "mm/uaccess.h"
 #include "mm/vm.h"
+#include "proc/init.h"
+#include "proc/sched.h"
 
 /* Upper bound on the size of the boot information we are willing to read. */
 #define BOOT_INFO_MAX_SIZE (1ul << 20)
+
+/* Interrupts, the clock, per-CPU data, the FPU and the scheduler: what
+ * user processes need. Interrupts stay disabled until the idle loop. */
+static void processes_init(void)
+{
+    percpu_init();
+    fpu_init();
+    pic_init();
+    timer_init();
+    sched_init();
+    serial_enable_receive_interrupt();
+    pic_unmask(IRQ_TIMER);
+    pic_unmask(IRQ_COM1);
+}
 
 /* Replace the boot page tables (which also identity-map the first GiB) by
  * the kernel's own, then set up PCIDs and the TLB checker. */
@@ -98,21 +117,42 @@ void kmain(uint32_t magic, uint64_t info_phys)
     klog(KLOG_INFO, "mm", "%zu free frames (%zu MiB) of %zu usable", frame_free_count(),
          frame_free_count() * PAGE_SIZE >> 20, frame_total_count());
 
+    processes_init();
+    bool have_init = init_load_initramfs();
+
     switch (boot_mode) {
     case BOOT_MODE_TEST: {
-        int failed = ktest_run_all();
+        int failed = ktest_run_all(have_init);
         if (tlbcheck_failures() != 0)
             klog(KLOG_ERROR, "mm", "the TLB model checker reported %lu failures",
                  tlbcheck_failures());
-        machine_exit(failed == 0 && tlbcheck_failures() == 0 ? DEBUG_EXIT_PASS : DEBUG_EXIT_FAIL);
+        init_kernel_tests_failed = failed != 0 || tlbcheck_failures() != 0;
+        if (!have_init)
+            machine_exit(init_kernel_tests_failed ? DEBUG_EXIT_FAIL : DEBUG_EXIT_PASS);
+        break;
     }
     case BOOT_MODE_BENCH: {
-        /* NOTE: kernel rows only; user-program rows need processes. */
+        /* Kernel rows first; /init then runs the user-program rows. */
         int failed = kbench_run_all(boot_options.filter);
-        machine_exit(failed == 0 ? DEBUG_EXIT_PASS : DEBUG_EXIT_FAIL);
+        init_kernel_tests_failed = failed != 0;
+        if (!have_init)
+            machine_exit(failed == 0 ? DEBUG_EXIT_PASS : DEBUG_EXIT_FAIL);
+        break;
     }
+    case BOOT_MODE_EXEC:
+        if (!have_init) {
+            klog(KLOG_ERROR, "boot", "exec mode needs an initramfs with /init");
+            machine_exit(DEBUG_EXIT_FAIL);
+        }
+        break;
     case BOOT_MODE_SHELL:
-        kconsole_run();
+        if (!have_init)
+            kconsole_run();
+        break;
     }
-    panic("kmain: unknown boot mode %d", (int)boot_mode);
+
+    int rc = init_start(boot_mode, ktest_top_level_count() + 1);
+    if (rc != 0)
+        panic("kmain: could not start /init: error %d", rc);
+    sched_run_idle();
 }

@@ -17,6 +17,8 @@ const char *boot_mode_name(enum boot_mode mode)
         return "test";
     case BOOT_MODE_BENCH:
         return "bench";
+    case BOOT_MODE_EXEC:
+        return "exec";
     }
     return "?";
 }
@@ -54,6 +56,8 @@ static bool cmdline_apply(const char *word, size_t len, struct boot_options *out
             out->mode = BOOT_MODE_TEST;
         else if (word_is(value, value_len, "bench"))
             out->mode = BOOT_MODE_BENCH;
+        else if (word_is(value, value_len, "exec"))
+            out->mode = BOOT_MODE_EXEC;
         else
             goto invalid;
         return true;

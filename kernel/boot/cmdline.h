@@ -1,7 +1,7 @@
 /*
  * Kernel command-line options. The command line is a list of space-separated
  * key=value words:
- *   lwcos.mode=shell|test|bench   what to run after boot (default shell)
+ *   lwcos.mode=shell|test|bench|exec  what to run after boot (default shell)
  *   lwcos.filter=GLOB             in test mode, run only cases whose suite.case matches
  *   loglevel=N                    print log lines of level <= N (3 error .. 7 debug)
  *   lwcos.pcid=on|off             use hardware PCIDs when the CPU has them (default on)
@@ -21,6 +21,7 @@ enum boot_mode {
     BOOT_MODE_SHELL,
     BOOT_MODE_TEST,
     BOOT_MODE_BENCH,
+    BOOT_MODE_EXEC,     /* run the program /etc/lwcos-exec names, then power off */
 };
 
 enum selftest_mode {

@@ -127,7 +127,14 @@ __attribute__((noinline)) static bool run_case(const struct ktest_case *c, unsig
     return !t.failed;
 }
 
-int ktest_run_all(void)
+static unsigned top_level_count;
+
+unsigned ktest_top_level_count(void)
+{
+    return top_level_count;
+}
+
+int ktest_run_all(bool user_suite)
 {
     const char *suites[KTEST_MAX_SUITES];
     unsigned selftest_flags = selftest_flags_from_options();
@@ -135,8 +142,9 @@ int ktest_run_all(void)
     int failed_cases = 0;
 
     kprintf("KTAP version 1\n");
-    kprintf("1..%zu\n", suite_count);
-    if (suite_count == 0 && boot_options.filter[0] != '\0') {
+    kprintf("1..%zu\n", suite_count + (user_suite ? 1 : 0));
+    top_level_count = (unsigned)suite_count;
+    if (suite_count == 0 && boot_options.filter[0] != '\0' && !user_suite) {
         /* Almost always a typo; a silent pass would hide it. */
         klog(KLOG_ERROR, "ktest", "no case matches lwcos.filter=%s (patterns match suite.case, "
              "e.g. 'heap.*')", boot_options.filter);

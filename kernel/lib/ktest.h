@@ -133,8 +133,12 @@ void ktest_skip(struct ktest *t, const char *reason);
 /* Does "suite.case" match the filter glob (an empty filter matches all)? */
 bool ktest_case_selected(const struct ktest_case *c, const char *filter, unsigned selftest_flags);
 
-/* Run every selected case, printing KTAP. Returns the number of failed cases,
- * or 1 when a filter is set and selects no case. */
-int ktest_run_all(void);
+/* Run every selected case, printing KTAP. With user_suite, the plan
+ * counts one more top-level test, which /init prints after the kernel's.
+ * Returns the number of failed cases, or 1 when a filter is set and selects
+ * no case (and no user suite follows). */
+int ktest_run_all(bool user_suite);
+/* The number of top-level tests the kernel printed (the user suite's is one more). */
+unsigned ktest_top_level_count(void);
 
 #endif

@@ -11,6 +11,7 @@
 #define LWCOS_MM_VM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lib/list.h"
@@ -83,6 +84,11 @@ int vm_protect(struct vm_space *space, uint64_t start, uint64_t end, unsigned pr
 
 /* Map frame phys at va inside a region, taking a new reference on it. */
 int vm_map_frame(struct vm_space *space, uint64_t va, uint64_t phys, unsigned prot);
+/* Write n bytes into space at va, which must lie in writable regions,
+ * through the direct map (space need not be loaded). Returns 0, -EFAULT or
+ * -ENOMEM. */
+int vm_copy_to(struct vm_space *space, uint64_t va, const void *src, size_t n);
+
 /* The leaf PTE for va (0 if none). */
 pte_t vm_lookup(struct vm_space *space, uint64_t va);
 

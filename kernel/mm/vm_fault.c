@@ -101,3 +101,26 @@ int vm_fault(struct vm_space *space, uint64_t va, enum vm_access access)
         tlbcheck_check_current(space->pcid, "page fault");
     return rc;
 }
+
+int vm_copy_to(struct vm_space *space, uint64_t va, const void *src, size_t n)
+{
+    const uint8_t *bytes = src;
+
+    if (va >= USER_SPACE_END || n > USER_SPACE_END - va)
+        return -EFAULT;
+    while (n > 0) {
+        uint64_t page = PAGE_ALIGN_DOWN(va);
+        size_t offset = va - page;
+        size_t chunk = PAGE_SIZE - offset < n ? PAGE_SIZE - offset : n;
+
+        /* Make the page present and private, as a user write would. */
+        int rc = vm_fault(space, va, VM_ACCESS_WRITE);
+        if (rc != 0)
+            return rc;
+        memcpy((uint8_t *)phys_to_virt(pte_phys(vm_lookup(space, page))) + offset, bytes, chunk);
+        va += chunk;
+        bytes += chunk;
+        n -= chunk;
+    }
+    return 0;
+}

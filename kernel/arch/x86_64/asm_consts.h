@@ -58,4 +58,24 @@
 /* COM1 base I/O port. */
 #define COM1_PORT 0x3f8
 
+/* MSRs for SYSCALL/SYSRET and the segment bases (Intel SDM vol. 4). */
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_FMASK 0xc0000084
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
+#define EFER_SCE 0x1
+
+/* Byte offsets in struct cpu (arch/x86_64/percpu.h), read through GS. */
+#define CPU_KERNEL_RSP 0
+#define CPU_USER_RSP 8
+#define CPU_RETURN_VIA_IRET 16
+
+/* Kernel stack of each thread. */
+#define KERNEL_STACK_SIZE 0x4000
+
+/* trap_frame.vector value for a frame built by the syscall entry. */
+#define TRAP_VECTOR_SYSCALL 0x100
+
 #endif

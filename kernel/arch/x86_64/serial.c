@@ -62,6 +62,13 @@ int serial_getc_nonblock(void)
     return inb(COM1_PORT + UART_DATA);
 }
 
+#define IER_RECEIVED_DATA 0x01
+
+void serial_enable_receive_interrupt(void)
+{
+    outb(COM1_PORT + UART_IER, IER_RECEIVED_DATA);
+}
+
 void serial_drain(void)
 {
     while ((inb(COM1_PORT + UART_LSR) & LSR_TX_IDLE) == 0)

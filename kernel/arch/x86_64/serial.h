@@ -10,6 +10,8 @@ void serial_putc(char c);
 void serial_write(const char *s);
 /* Return the next received character, or -1 when none is waiting. */
 int serial_getc_nonblock(void);
+/* Raise IRQ 4 when a character arrives. */
+void serial_enable_receive_interrupt(void);
 /* Wait until the transmitter has sent every queued character. */
 void serial_drain(void);
 

@@ -8,6 +8,12 @@
 #include "mm/pcid.h"
 #include "mm/uaccess.h"
 #include "mm/vm.h"
+#include "arch/x86_64/pic.h"
+#include "arch/x86_64/serial.h"
+#include "fs/vfs.h"
+#include "proc/sched.h"
+#include "signal/signal.h"
+#include "signal/signal_internal.h"
 
 static const char *const exception_names[VEC_EXCEPTION_COUNT] = {
     [VEC_DIVIDE_ERROR] = "divide error (#DE)",
@@ -91,8 +97,10 @@ static void page_fault(struct trap_frame *frame)
         frame->rip = fixup;
         return;
     }
-    if (from_user_mode(frame))
-        panic_trap(frame, "user page fault at %p with no process to signal", (void *)addr);
+    if (from_user_mode(frame)) {
+        signal_from_trap(frame, SIGSEGV);
+        return;
+    }
 
     struct vm_region *r = space != NULL ? vm_region_find(space, addr) : NULL;
     if (r != NULL)
@@ -104,18 +112,65 @@ static void page_fault(struct trap_frame *frame)
                addr < USER_SPACE_END ? ", user address outside copy_*_user" : "");
 }
 
+/* The signal a CPU exception in user mode sends (as Linux does). */
+static int exception_signal(uint64_t vector)
+{
+    switch (vector) {
+    case VEC_DIVIDE_ERROR:
+    case VEC_X87_FPU:
+    case VEC_SIMD:
+        return SIGFPE;
+    case VEC_DEBUG:
+    case VEC_BREAKPOINT:
+        return SIGTRAP;
+    case VEC_INVALID_OPCODE:
+        return SIGILL;
+    case VEC_ALIGNMENT_CHECK:
+        return SIGBUS;
+    default:
+        return SIGSEGV;
+    }
+}
+
+static void interrupt(struct trap_frame *frame)
+{
+    unsigned irq = (unsigned)frame->vector - IRQ_BASE_VECTOR;
+
+    switch (irq) {
+    case IRQ_TIMER:
+        sched_tick();
+        break;
+    case IRQ_COM1:
+        for (int c = serial_getc_nonblock(); c >= 0; c = serial_getc_nonblock())
+            tty_receive_char((char)c);
+        break;
+    default:
+        break;
+    }
+    pic_end_of_interrupt(irq);
+}
+
 static unsigned long unexpected_interrupts;
 
 void trap_dispatch(struct trap_frame *frame)
 {
+    bool user = from_user_mode(frame);
+
+    if (user)
+        current_thread()->user_frame = frame;
+
     if (frame->vector == VEC_PAGE_FAULT) {
         page_fault(frame);
-        return;
-    }
-    if (frame->vector < VEC_EXCEPTION_COUNT)
-        panic_trap(frame, "unhandled %s in kernel mode", trap_vector_name(frame->vector));
-
-    /* No device interrupts are routed yet: log the first few and ignore them. */
-    if (++unexpected_interrupts <= 10)
+    } else if (frame->vector < VEC_EXCEPTION_COUNT) {
+        if (!user || frame->vector == VEC_DOUBLE_FAULT || frame->vector == VEC_MACHINE_CHECK)
+            panic_trap(frame, "unhandled %s in kernel mode", trap_vector_name(frame->vector));
+        signal_from_trap(frame, exception_signal(frame->vector));
+    } else if (frame->vector >= IRQ_BASE_VECTOR && frame->vector < IRQ_BASE_VECTOR + IRQ_COUNT) {
+        interrupt(frame);
+    } else if (++unexpected_interrupts <= 10) {
         klog(KLOG_WARN, "trap", "ignoring unexpected interrupt on vector %lu", frame->vector);
+    }
+
+    if (user)
+        sched_exit_to_user(frame);
 }

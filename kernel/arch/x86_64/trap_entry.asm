@@ -3,8 +3,11 @@
 ; trap_common, which saves the general registers as a struct trap_frame
 ; (arch/x86_64/trap.h) and calls trap_dispatch(frame).
 ;
-; NOTE: kernel-mode traps only for now: there is no swapgs, because nothing
-; runs in ring 3 yet.
+; GS: in user mode the GS base is the user's; the kernel's (struct cpu) sits
+; in MSR_KERNEL_GS_BASE. Entries from ring 3 swap them first, and trap_exit
+; swaps back when it returns to ring 3.
+
+%include "asm_consts.inc"
 
 extern trap_dispatch
 
@@ -27,6 +30,10 @@ trap_stub_%[vec]:
 ; Stack on entry: vector, error code, rip, cs, rflags, rsp, ss.
 global trap_common:function (trap_common.end - trap_common)
 trap_common:
+    test qword [rsp + 3 * 8], 3     ; the interrupted CS: ring 3?
+    jz .saved_gs
+    swapgs
+.saved_gs:
     push rax
     push rbx
     push rcx
@@ -51,6 +58,13 @@ trap_common:
     mov rbp, rsp
     call trap_dispatch
     add rsp, 16
+    jmp trap_exit
+.end:
+
+; Restore a struct trap_frame at rsp and return with IRETQ. Also the way out
+; of a syscall whose frame changed, and of a new thread's first run.
+global trap_exit:function (trap_exit.end - trap_exit)
+trap_exit:
     pop r15
     pop r14
     pop r13
@@ -67,6 +81,10 @@ trap_common:
     pop rbx
     pop rax
     add rsp, 16                     ; drop vector and error code
+    test qword [rsp + 8], 3         ; returning to ring 3?
+    jz .iret
+    swapgs
+.iret:
     iretq
 .end:
 

@@ -1,0 +1,72 @@
+/* fork: a copy of the calling process, sharing nothing writable. */
+#include "arch/x86_64/trap.h"
+#include "fs/file.h"
+#include "fs/vfs.h"
+#include "lib/errno.h"
+#include "lib/string.h"
+#include "mm/frame.h"
+#include "mm/vm.h"
+#include "proc/process_internal.h"
+#include "proc/sched.h"
+#include "sys/syscall.h"
+
+/* NOTE: limits of this kernel, chosen so a fork bomb ends in EAGAIN or
+ * ENOMEM while the kernel keeps enough memory to clean up. */
+#define PROCESS_MAX 512
+#define FORK_MIN_FREE_FRAMES 256
+
+static long process_fork(void)
+{
+    struct process *parent = current_process();
+    struct thread *self = current_thread();
+
+    if (process_count() >= PROCESS_MAX)
+        return -EAGAIN;
+    if (frame_free_count() < FORK_MIN_FREE_FRAMES)
+        return -ENOMEM;
+
+    struct process *child = process_alloc(parent);
+    if (child == NULL)
+        return -ENOMEM;
+    strlcpy(child->name, parent->name, sizeof(child->name));
+    child->brk_start = parent->brk_start;
+    child->brk = parent->brk;
+    child->mmap_hint = parent->mmap_hint;
+
+    child->vm = vm_space_clone(parent->vm);
+    if (parent->fds != NULL)
+        child->fds = fd_table_clone(parent->fds);
+    struct trap_frame frame = *self->user_frame;
+    frame.rax = 0;      /* fork returns 0 in the child */
+    struct thread *t = NULL;
+    if (child->vm != NULL && (parent->fds == NULL || child->fds != NULL))
+        t = thread_create_user(child, &frame);
+
+    if (t == NULL) {
+        if (child->fds != NULL)
+            fd_table_put(child->fds);
+        if (child->vm != NULL)
+            vm_space_destroy(child->vm);
+        process_free(child);
+        return -ENOMEM;
+    }
+    if (parent->cwd != NULL)
+        child->cwd = inode_get(parent->cwd);
+    t->fs_base = self->fs_base;
+    memcpy(child->sigactions, parent->sigactions, sizeof(child->sigactions));
+    t->blocked_signals = self->blocked_signals;
+
+    sched_enqueue(t);
+    return child->pid;
+}
+
+SYSCALL0(fork)
+{
+    return process_fork();
+}
+
+SYSCALL0(vfork)
+{
+    /* vfork may behave like fork; the child then simply has its own copy. */
+    return process_fork();
+}

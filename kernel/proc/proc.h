@@ -1,0 +1,105 @@
+/*
+ * Processes and threads.
+ *
+ * Vocabulary
+ *   pid    process ID, 1 for init, never reused while the process or its
+ *          zombie exists.
+ *   tid    thread ID, from the same number space as pids; a process's first
+ *          thread has tid == pid.
+ *   pgid   process group ID, for the console's ^C (sent to the foreground
+ *          group) and kill(-pgid).
+ *   zombie a process that has exited and waits for its parent's wait4.
+ */
+#ifndef LWCOS_PROC_PROC_H
+#define LWCOS_PROC_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/list.h"
+#include "proc/cred.h"
+#include "proc/wait.h"
+
+struct fd_table;
+
+/* A signal disposition as the kernel's rt_sigaction sees it (Linux x86-64
+ * struct kernel_sigaction). */
+struct k_sigaction {
+    uint64_t handler;           /* SIG_DFL (0), SIG_IGN (1) or a user address */
+    uint64_t flags;             /* SA_* */
+    uint64_t restorer;          /* SA_RESTORER: where the handler returns to */
+    uint64_t mask;              /* blocked while the handler runs */
+};
+struct inode;
+struct vm_space;
+struct trap_frame;
+
+enum thread_state {
+    THREAD_RUNNABLE,    /* on the run queue or running */
+    THREAD_SLEEPING,    /* on a wait queue */
+    THREAD_DEAD,        /* exited; its stack is freed by the next thread to run */
+};
+
+struct thread {
+    int tid;
+    struct process *proc;
+    enum thread_state state;
+    uint64_t kernel_stack;          /* lowest address of the kernel stack */
+    uint64_t saved_rsp;             /* kernel rsp while switched out (sched_switch) */
+    struct trap_frame *user_frame;  /* user registers saved on kernel entry */
+    uint64_t fs_base;               /* arch_prctl(ARCH_SET_FS): musl's thread pointer */
+    uint64_t clear_child_tid;       /* set_tid_address */
+    struct list_node run_link;      /* run queue */
+    struct list_node wait_link;     /* wait queue while sleeping */
+    struct list_node proc_link;     /* process's thread list */
+    uint64_t sleep_until_ns;        /* nanosleep deadline, 0 when not sleeping on time */
+    bool sleep_interruptible;       /* a signal may end the current sleep */
+    void *fpu_state;                /* FXSAVE image of the user's x87/SSE registers */
+    uint64_t pending_signals;       /* signals sent to this thread (bit sig - 1) */
+    uint64_t blocked_signals;       /* the signal mask */
+};
+
+enum process_state {
+    PROCESS_ALIVE,
+    PROCESS_ZOMBIE,
+};
+
+#define PROCESS_NAME_MAX 16
+
+struct process {
+    int pid;
+    int pgid;
+    int sid;
+    enum process_state state;
+    char name[PROCESS_NAME_MAX];    /* file name of the program, for ps */
+
+    struct process *parent;
+    struct list_node children;      /* struct process.sibling_link */
+    struct list_node sibling_link;
+    struct list_node all_link;      /* every process, for ps and kill */
+    struct list_node threads;       /* struct thread.proc_link */
+    struct wait_queue child_exit;   /* wait4 sleeps here */
+
+    /* Resources. NOTE: these move into struct lwc when lwCs arrive; the
+     * process then reaches them through its current lwC. */
+    struct vm_space *vm;
+    struct fd_table *fds;
+    struct cred cred;
+    struct inode *cwd;
+    uint32_t umask;
+    uint64_t brk_start, brk;        /* program break: [brk_start, brk) */
+    uint64_t mmap_hint;             /* next address to try for mmap(NULL, ...) */
+
+    uint64_t pending_signals;       /* signals sent to the whole process */
+    struct k_sigaction sigactions[64];  /* dispositions, indexed by signal - 1 */
+    uint64_t alarm_deadline_ns;     /* alarm(): SIGALRM at this monotonic time, 0 if none */
+    int exit_status;                /* as wait4 reports it (Linux encoding) */
+};
+
+struct thread *current_thread(void);
+struct process *current_process(void);
+
+/* Look up a live or zombie process by pid (NULL if none). */
+struct process *process_find(int pid);
+
+#endif

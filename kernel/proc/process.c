@@ -1,0 +1,263 @@
+#include "proc/process_internal.h"
+
+#include "arch/x86_64/asm_consts.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/machine.h"
+#include "fs/file.h"
+#include "fs/vfs.h"
+#include "lib/errno.h"
+#include "lib/klog.h"
+#include "lib/panic.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/heap.h"
+#include "mm/pcid.h"
+#include "mm/uaccess.h"
+#include "mm/vm.h"
+#include "proc/sched.h"
+#include "signal/signal.h"
+#include "sys/syscall.h"
+
+static struct process kernel_process;
+static bool kernel_process_ready;
+static struct list_node all_processes = LIST_HEAD_INIT(all_processes);
+static int next_id = 1;
+
+static void process_init_lists(struct process *p)
+{
+    list_init(&p->children);
+    list_init(&p->sibling_link);
+    list_init(&p->all_link);
+    list_init(&p->threads);
+    wait_queue_init(&p->child_exit);
+}
+
+struct process *process_kernel(void)
+{
+    if (!kernel_process_ready) {
+        process_init_lists(&kernel_process);
+        kernel_process.pid = 0;
+        strlcpy(kernel_process.name, "kernel", sizeof(kernel_process.name));
+        kernel_process.umask = 022;
+        kernel_process_ready = true;
+    }
+    return &kernel_process;
+}
+
+int process_next_id(void)
+{
+    return next_id++;
+}
+
+struct process *process_alloc(struct process *parent)
+{
+    struct process *p = kzalloc(sizeof(*p));
+    if (p == NULL)
+        return NULL;
+    process_init_lists(p);
+    p->pid = process_next_id();
+    p->parent = parent;
+    p->state = PROCESS_ALIVE;
+    if (parent != NULL) {
+        p->pgid = parent->pgid;
+        p->sid = parent->sid;
+        p->cred = parent->cred;
+        p->umask = parent->umask;
+        list_push_back(&parent->children, &p->sibling_link);
+    }
+    list_push_back(&all_processes, &p->all_link);
+    return p;
+}
+
+void process_free(struct process *p)
+{
+    list_remove(&p->sibling_link);
+    list_remove(&p->all_link);
+    kfree(p);
+}
+
+struct process *process_find(int pid)
+{
+    list_for_each(node, &all_processes) {
+        struct process *p = container_of(node, struct process, all_link);
+        if (p->pid == pid)
+            return p;
+    }
+    return NULL;
+}
+
+struct process *process_next(struct process *p)
+{
+    struct list_node *node = p == NULL ? all_processes.next : p->all_link.next;
+    if (node == &all_processes)
+        return NULL;
+    return container_of(node, struct process, all_link);
+}
+
+size_t process_count(void)
+{
+    size_t n = 0;
+    list_for_each(node, &all_processes)
+        n++;
+    return n;
+}
+
+/* Release what a process holds; its struct stays until the parent reaps it. */
+static void process_release_resources(struct process *p)
+{
+    if (p->fds != NULL) {
+        fd_table_put(p->fds);
+        p->fds = NULL;
+    }
+    if (p->cwd != NULL) {
+        inode_put(p->cwd);
+        p->cwd = NULL;
+    }
+    if (p->vm != NULL) {
+        if (tlb_current() == p->vm)
+            tlb_switch_to_kernel();
+        vm_space_destroy(p->vm);
+        p->vm = NULL;
+    }
+}
+
+void process_exit(int wait_status)
+{
+    struct process *p = current_process();
+    struct thread *self = current_thread();
+
+    if (p->pid == 1) {
+        klog(KLOG_ERROR, "proc", "init exited with wait status %#x; stopping the machine",
+             wait_status);
+        machine_exit(DEBUG_EXIT_FAIL);
+    }
+
+    process_release_resources(p);
+
+    /* Orphans go to init, which reaps them. */
+    struct process *init = process_find(1);
+    bool zombie_moved = false;
+    while (!list_empty(&p->children)) {
+        struct process *child = container_of(p->children.next, struct process, sibling_link);
+        list_remove(&child->sibling_link);
+        child->parent = init;
+        list_push_back(&init->children, &child->sibling_link);
+        zombie_moved |= child->state == PROCESS_ZOMBIE;
+    }
+    if (zombie_moved)
+        wait_queue_wake_all(&init->child_exit);
+
+    irq_disable();
+    p->exit_status = wait_status;
+    p->state = PROCESS_ZOMBIE;
+    list_remove(&self->proc_link);
+    if (p->parent != NULL) {
+        signal_send_process(p->parent, SIGCHLD);
+        wait_queue_wake_all(&p->parent->child_exit);
+    }
+    thread_exit_current();
+}
+
+/* Does child match wait4's pid argument (pid > 0, -1, 0, < -1)? */
+static bool wait_matches(const struct process *waiter, const struct process *child, int pid)
+{
+    if (pid > 0)
+        return child->pid == pid;
+    if (pid == -1)
+        return true;
+    if (pid == 0)
+        return child->pgid == waiter->pgid;
+    return child->pgid == -pid;
+}
+
+/* Reapable zombie among the matching children, or NULL. Sets *any if at
+ * least one child matches. */
+static struct process *find_zombie(struct process *p, int pid, bool *any)
+{
+    *any = false;
+    list_for_each(node, &p->children) {
+        struct process *child = container_of(node, struct process, sibling_link);
+        if (!wait_matches(p, child, pid))
+            continue;
+        *any = true;
+        if (child->state == PROCESS_ZOMBIE)
+            return child;
+    }
+    return NULL;
+}
+
+#define WNOHANG 1
+#define WUNTRACED 2
+#define WCONTINUED 8
+#define WAIT_OPTIONS_KNOWN (WNOHANG | WUNTRACED | WCONTINUED | 0x20000000 | 0x40000000 | 0x80000000u)
+#define RUSAGE_SIZE 144
+
+SYSCALL4(wait4, int, pid, uint64_t, user_status, int, options, uint64_t, user_rusage)
+{
+    struct process *p = current_process();
+    struct process *zombie;
+    bool any;
+
+    if ((unsigned)options & ~(unsigned)WAIT_OPTIONS_KNOWN)
+        return -EINVAL;
+    if (pid == INT32_MIN)
+        return -ESRCH;
+
+    for (;;) {
+        zombie = find_zombie(p, pid, &any);
+        if (zombie != NULL || !any)
+            break;
+        if (options & WNOHANG)
+            return 0;
+        int rc = WAIT_EVENT_INTERRUPTIBLE(&p->child_exit, find_zombie(p, pid, &any) != NULL || !any);
+        if (rc != 0)
+            return rc;
+    }
+    if (zombie == NULL)
+        return -ECHILD;
+
+    /* Like Linux, the child is reaped even if the status cannot be stored. */
+    int child_pid = zombie->pid;
+    int status = zombie->exit_status;
+    process_free(zombie);
+
+    if (user_status != 0 && copy_to_user(user_status, &status, sizeof(status)) != 0)
+        return -EFAULT;
+    if (user_rusage != 0) {
+        uint8_t zeros[RUSAGE_SIZE] = { 0 };
+        if (copy_to_user(user_rusage, zeros, sizeof(zeros)) != 0)
+            return -EFAULT;
+    }
+    return child_pid;
+}
+
+SYSCALL1(exit, int, code)
+{
+    /* NOTE: with one thread per process, exit and exit_group are the same. */
+    process_exit(WAIT_STATUS_EXITED(code));
+}
+
+SYSCALL1(exit_group, int, code)
+{
+    process_exit(WAIT_STATUS_EXITED(code));
+}
+
+static const char *process_state_name(const struct process *p)
+{
+    return p->state == PROCESS_ZOMBIE ? "Z" : "R";
+}
+
+size_t proc_format_list(char *buf, size_t size)
+{
+    size_t len = (size_t)ksnprintf(buf, size, "  PID  PPID STATE NAME\n");
+
+    list_for_each(node, &all_processes) {
+        struct process *p = container_of(node, struct process, all_link);
+        if (len >= size)
+            break;
+        len += (size_t)ksnprintf(buf + len, size - len, "%5d %5d %-5s %s\n", p->pid,
+                                 p->parent != NULL ? p->parent->pid : 0, process_state_name(p),
+                                 p->name);
+    }
+    return len < size ? len : size;
+}
