@@ -2,7 +2,8 @@
 # done by the Swift harness (swift run lwcos ...), which calls `make kernel`.
 #
 #   make deps    install missing Debian packages (as root), or print the command
-#   make         build the kernel and the shell-mode ISO
+#   make         build the kernel, the user programs and the shell-mode ISO
+#   make build   build the kernel and build/initramfs.cpio (what the harness boots)
 #   make run     boot the ISO in QEMU with the serial console on this terminal
 #   make test    build, then run the whole test suite (swift test)
 #   make debug   boot paused under gdb; BREAK=symbol sets the breakpoint and
@@ -44,9 +45,12 @@ KERNEL_ISO_ELF := $(BUILD)/kernel.iso.elf
 DEBIAN_PACKAGES := make qemu-system-x86 nasm grub-pc-bin grub-common xorriso mtools \
 	clang lld gdb cpio musl-tools binutils
 
-.PHONY: all kernel iso deps run test debug clean
+.PHONY: all build kernel iso deps run test debug clean
 
 all: iso
+
+# What the harness boots: the kernel and the initramfs of user programs.
+build: kernel initramfs
 
 kernel: $(KERNEL_ELF) $(KERNEL_ISO_ELF)
 
@@ -106,4 +110,5 @@ debug: deps
 clean:
 	rm -rf $(BUILD)
 
+-include user/user.mk
 -include $(KERNEL_OBJS:.o=.d)

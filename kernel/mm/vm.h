@@ -69,6 +69,12 @@ void vm_space_destroy(struct vm_space *space);
  * share frames; VM_SHARED regions share frames writable. NULL if no memory. */
 struct vm_space *vm_space_clone(struct vm_space *parent);
 
+/* Make [start, end) of dst a copy of the same range of src: copy-on-write
+ * (share false) or the same frames, writable where the region is (share
+ * true). Whatever dst had mapped there is removed first. */
+int vm_clone_range(struct vm_space *dst, struct vm_space *src, uint64_t start, uint64_t end,
+                   bool share);
+
 /* Add a region. -EINVAL if unaligned, empty, outside user space or
  * overlapping another region; -ENOMEM if no memory. */
 int vm_region_add(struct vm_space *space, uint64_t start, uint64_t end, unsigned prot,

@@ -6,12 +6,14 @@
 #include "fs/file.h"
 #include "fs/vfs.h"
 #include "lib/errno.h"
+#include "lib/klog.h"
 #include "lib/random.h"
 #include "lib/string.h"
 #include "mm/heap.h"
 #include "mm/layout.h"
 #include "mm/pcid.h"
 #include "mm/uaccess.h"
+#include "lwc/lwc.h"
 #include "mm/vm.h"
 #include "proc/elf.h"
 #include "proc/process_internal.h"
@@ -259,6 +261,9 @@ int exec_program(struct process *p, const char *path, const struct exec_args *ar
     p->vm = vm;
     if (p == current_process())
         tlb_switch_to(vm);
+    /* Every lwC goes; a fresh root holds the new program (rule 17). */
+    if (p->root_lwc != NULL && lwc_exec_reset(p, old) != 0)
+        klog(KLOG_ERROR, "exec", "pid %d: no memory for the new root lwC", p->pid);
     if (old != NULL)
         vm_space_destroy(old);
     if (p->fds != NULL)

@@ -5,6 +5,7 @@
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/frame.h"
+#include "lwc/lwc.h"
 #include "mm/vm.h"
 #include "proc/process_internal.h"
 #include "proc/sched.h"
@@ -33,20 +34,18 @@ static long process_fork(void)
     child->brk = parent->brk;
     child->mmap_hint = parent->mmap_hint;
 
-    child->vm = vm_space_clone(parent->vm);
-    if (parent->fds != NULL)
-        child->fds = fd_table_clone(parent->fds);
     struct trap_frame frame = *self->user_frame;
     frame.rax = 0;      /* fork returns 0 in the child */
-    struct thread *t = NULL;
-    if (child->vm != NULL && (parent->fds == NULL || child->fds != NULL))
-        t = thread_create_user(child, &frame);
-
+    struct thread *t = thread_create_user(child, &frame);
     if (t == NULL) {
-        if (child->fds != NULL)
-            fd_table_put(child->fds);
-        if (child->vm != NULL)
-            vm_space_destroy(child->vm);
+        process_free(child);
+        return -ENOMEM;
+    }
+    /* Every lwC of the parent is copied; the child runs in the copy of the
+     * lwC that forked. */
+    if (lwc_fork_all(parent, child, t) != 0) {
+        list_remove(&t->proc_link);
+        thread_free(t);
         process_free(child);
         return -ENOMEM;
     }

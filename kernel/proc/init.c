@@ -8,6 +8,7 @@
 #include "lib/klog.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "lwc/lwc.h"
 #include "mm/layout.h"
 #include "proc/exec.h"
 #include "proc/process_internal.h"
@@ -95,6 +96,9 @@ int init_start(enum boot_mode mode, unsigned ktap_index)
     struct thread *t = thread_create_user(p, &frame);
     if (t == NULL)
         return -ENOMEM;
+    rc = lwc_create_root(p, t);
+    if (rc != 0)
+        return rc;
     sched_enqueue(t);
     klog(KLOG_INFO, "init", "started %s as pid %d (mode %s)", INIT_PATH, p->pid,
          mode == BOOT_MODE_EXEC ? "exec" : boot_mode_name(mode));

@@ -21,6 +21,7 @@
 #include "proc/wait.h"
 
 struct fd_table;
+struct lwc;
 
 /* A signal disposition as the kernel's rt_sigaction sees it (Linux x86-64
  * struct kernel_sigaction). */
@@ -55,6 +56,7 @@ struct thread {
     uint64_t sleep_until_ns;        /* nanosleep deadline, 0 when not sleeping on time */
     bool sleep_interruptible;       /* a signal may end the current sleep */
     void *fpu_state;                /* FXSAVE image of the user's x87/SSE registers */
+    struct lwc *lwc;                /* the lwC this thread runs in (NULL: kernel thread) */
     uint64_t pending_signals;       /* signals sent to this thread (bit sig - 1) */
     uint64_t blocked_signals;       /* the signal mask */
 };
@@ -80,8 +82,13 @@ struct process {
     struct list_node threads;       /* struct thread.proc_link */
     struct wait_queue child_exit;   /* wait4 sleeps here */
 
-    /* Resources. NOTE: these move into struct lwc when lwCs arrive; the
-     * process then reaches them through its current lwC. */
+    /* lwCs: the root one, and all of them (struct lwc.proc_link). */
+    struct lwc *root_lwc;
+    struct list_node lwcs;
+    int next_lwc_id;
+
+    /* The running lwC's resources, mirrored here (see kernel/lwc/lwc.h) so
+     * the rest of the kernel reaches them without knowing about lwCs. */
     struct vm_space *vm;
     struct fd_table *fds;
     struct cred cred;

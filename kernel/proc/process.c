@@ -13,6 +13,7 @@
 #include "mm/heap.h"
 #include "mm/pcid.h"
 #include "mm/uaccess.h"
+#include "lwc/lwc.h"
 #include "mm/vm.h"
 #include "proc/sched.h"
 #include "signal/signal.h"
@@ -36,6 +37,7 @@ struct process *process_kernel(void)
 {
     if (!kernel_process_ready) {
         process_init_lists(&kernel_process);
+        list_init(&kernel_process.lwcs);
         kernel_process.pid = 0;
         strlcpy(kernel_process.name, "kernel", sizeof(kernel_process.name));
         kernel_process.umask = 022;
@@ -55,6 +57,7 @@ struct process *process_alloc(struct process *parent)
     if (p == NULL)
         return NULL;
     process_init_lists(p);
+    list_init(&p->lwcs);
     p->pid = process_next_id();
     p->parent = parent;
     p->state = PROCESS_ALIVE;
@@ -105,6 +108,11 @@ size_t process_count(void)
 /* Release what a process holds; its struct stays until the parent reaps it. */
 static void process_release_resources(struct process *p)
 {
+    if (p->root_lwc != NULL) {
+        lwc_destroy_all(p, NULL, false);
+        p->vm = NULL;
+        p->fds = NULL;
+    }
     if (p->fds != NULL) {
         fd_table_put(p->fds);
         p->fds = NULL;

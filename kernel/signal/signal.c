@@ -57,11 +57,31 @@ static void wake_for_signal(struct process *p, int sig)
     }
 }
 
+/* Like Linux, a signal that would be ignored is discarded when it is sent,
+ * unless it is blocked (then it stays pending until unblocked). */
+static bool signal_discarded(const struct process *p, const struct thread *t, int sig)
+{
+    uint64_t handler = p->sigactions[sig - 1].handler;
+    bool ignored = sig != SIGKILL &&
+                   (handler == SIG_IGN || (handler == SIG_DFL && default_action(sig) != ACTION_TERMINATE));
+    bool blocked = t != NULL && (t->blocked_signals & SIG_BIT(sig));
+    return ignored && !blocked;
+}
+
+static struct thread *first_thread(const struct process *p)
+{
+    if (list_empty(&p->threads))
+        return NULL;
+    return container_of(p->threads.next, struct thread, proc_link);
+}
+
 int signal_send_process(struct process *p, int sig)
 {
     if (!valid_signal(sig))
         return -EINVAL;
     if (p->state == PROCESS_ZOMBIE || p->pid == 0)
+        return 0;
+    if (signal_discarded(p, first_thread(p), sig))
         return 0;
     bool irq = irq_save_disable();
     p->pending_signals |= SIG_BIT(sig);
@@ -84,7 +104,9 @@ int signal_send_group(int pgid, int sig)
 
 void signal_send_self(int sig)
 {
-    current_thread()->pending_signals |= SIG_BIT(sig);
+    struct thread *self = current_thread();
+    if (!signal_discarded(self->proc, self, sig))
+        self->pending_signals |= SIG_BIT(sig);
 }
 
 static uint64_t deliverable(const struct thread *t)

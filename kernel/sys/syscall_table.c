@@ -3,6 +3,7 @@
 #include "arch/x86_64/trap.h"
 #include "lib/errno.h"
 #include "lib/klog.h"
+#include "lwc/lwc.h"
 #include "proc/sched.h"
 
 /* Number -> handler. Handlers nobody defined are weak null symbols. */
@@ -48,6 +49,10 @@ void syscall_handler(struct trap_frame *frame)
     struct thread *self = current_thread();
 
     self->user_frame = frame;
+    if (lwc_trap_syscall(frame, frame->rax)) {
+        sched_exit_to_user(frame);
+        return;
+    }
     frame->rax = (uint64_t)syscall_dispatch(frame->rax, frame->rdi, frame->rsi, frame->rdx,
                                             frame->r10, frame->r8, frame->r9);
     sched_exit_to_user(frame);

@@ -16,6 +16,7 @@ struct idt_gate {
 _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate must be 16 bytes");
 
 #define GATE_INTERRUPT 0x8e     /* present, DPL 0, 64-bit interrupt gate (IF cleared) */
+#define GATE_INTERRUPT_USER 0xee    /* the same with DPL 3: int3 and into from ring 3 */
 
 extern const uint64_t trap_stub_table[VEC_COUNT];
 
@@ -43,6 +44,11 @@ void idt_init(void)
     idt_set_gate(VEC_DOUBLE_FAULT, trap_stub_table[VEC_DOUBLE_FAULT], IST_DOUBLE_FAULT);
     idt_set_gate(VEC_NMI, trap_stub_table[VEC_NMI], IST_NMI);
     idt_set_gate(VEC_MACHINE_CHECK, trap_stub_table[VEC_MACHINE_CHECK], IST_MACHINE_CHECK);
+
+    /* int3 and into are instructions a user program may execute: with DPL 0
+     * they would raise #GP instead of #BP and #OF. */
+    idt[VEC_BREAKPOINT].type_attr = GATE_INTERRUPT_USER;
+    idt[VEC_OVERFLOW].type_attr = GATE_INTERRUPT_USER;
 
     struct {
         uint16_t limit;
