@@ -7,6 +7,11 @@
  * Atomicity: a write of at most PIPE_BUF bytes waits until it fits whole,
  * so it is never interleaved with another writer's data. Larger writes
  * move what fits and wait for the rest.
+ *
+ * NOTE: the ring counts free space in bytes. Linux keeps 16 page-sized
+ * slots, so after a partial read of a full pipe Linux may still report
+ * EAGAIN for a small non-blocking write that fits here, and a large
+ * non-blocking write may move a different number of bytes.
  */
 #include "fs/pipe.h"
 
