@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 struct ktap_case {
     const char *name;
