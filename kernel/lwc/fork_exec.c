@@ -14,6 +14,7 @@ int lwc_exec_reset(struct process *p, struct vm_space *old_vm)
     struct fd_table *fds = lwc_destroy_all(p, old_vm, true);
     if (fds != NULL)
         p->fds = fds;
+    p->next_lwc_id = 0;     /* the new root is lwC 0 again */
     return lwc_create_root(p, current_thread());
 }
 

@@ -13,3 +13,6 @@ set disassembly-flavor intel
 # Symbols and the lwcos-info command. The ISO holds a debug-stripped kernel;
 # build/kernel.elf is the same image with DWARF.
 source tools/gdb/lwcos.py
+
+# proc list, lwc list, lwc show N, pt walk ADDR.
+source tools/gdb/lwc.py
