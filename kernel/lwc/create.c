@@ -1,6 +1,7 @@
 /* lwCreate (rules 1-5): a copy of the caller's lwC, edited by specs. */
 #include "fs/file.h"
 #include "lib/errno.h"
+#include "lib/string.h"
 #include "lwc/lwc.h"
 #include "mm/heap.h"
 #include "mm/layout.h"
@@ -130,6 +131,7 @@ SYSCALL5(lwCreate, uint64_t, user_specs, int, nspecs, int, flags, uint64_t, user
     }
     lwc_get(child);     /* held until the descriptors below take over */
     child->cred = p->cred;
+    memcpy(child->sigactions, p->sigactions, sizeof(child->sigactions));
     child->vm = vm_space_clone(p->vm);
     child->fds = fd_table_clone(p->fds);
     rc = child->vm == NULL || child->fds == NULL ? -ENOMEM : 0;

@@ -11,11 +11,25 @@
 
 int lwc_exec_reset(struct process *p, struct vm_space *old_vm)
 {
+    /* Ignored signals stay ignored across execve; handlers do not survive. */
+    uint64_t ignored = 0;
+    for (unsigned i = 0; i < 64; i++) {
+        if (p->sigactions != NULL && p->sigactions[i].handler == 1)
+            ignored |= 1ull << i;
+    }
+
     struct fd_table *fds = lwc_destroy_all(p, old_vm, true);
     if (fds != NULL)
         p->fds = fds;
     p->next_lwc_id = 0;     /* the new root is lwC 0 again */
-    return lwc_create_root(p, current_thread());
+    int rc = lwc_create_root(p, current_thread());
+    if (rc != 0)
+        return rc;
+    for (unsigned i = 0; i < 64; i++) {
+        if (ignored & (1ull << i))
+            p->sigactions[i].handler = 1;
+    }
+    return 0;
 }
 
 /* NOTE: a limit of this kernel: fork copies at most this many lwCs. */
@@ -78,6 +92,7 @@ int lwc_fork_all(struct process *parent, struct process *child, struct thread *t
         m->to[m->count++] = copy;
         copy->id = l->id;
         copy->cred = l == self->lwc ? parent->cred : l->cred;
+        memcpy(copy->sigactions, l->sigactions, sizeof(copy->sigactions));
         copy->systrap = l->systrap;
         memcpy(copy->syscall_direct, l->syscall_direct, sizeof(copy->syscall_direct));
         for (unsigned i = 0; i < LWC_THREAD_SLOTS; i++) {
@@ -122,6 +137,7 @@ int lwc_fork_all(struct process *parent, struct process *child, struct thread *t
         child->vm = running->vm;
         child->fds = running->fds;
         child->cred = parent->cred;
+        child->sigactions = running->sigactions;
     } else {
         lwc_destroy_all(child, NULL, false);
         child->vm = NULL;

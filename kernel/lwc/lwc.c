@@ -194,6 +194,7 @@ int lwc_create_root(struct process *p, struct thread *t)
     root->vm = p->vm;
     root->fds = p->fds;
     root->cred = p->cred;
+    p->sigactions = root->sigactions;   /* every signal at SIG_DFL */
     fd_install_at(p->fds, LWC_ROOT_FD, f, false);
     lwc_get(root);      /* the thread running in it */
     p->root_lwc = root;
@@ -222,6 +223,7 @@ struct fd_table *lwc_destroy_all(struct process *p, struct vm_space *skip_vm, bo
     list_for_each(node, &p->lwcs)
         container_of(node, struct lwc, proc_link)->refcount++;
 
+    p->sigactions = NULL;
     list_for_each(node, &p->lwcs) {
         struct lwc *l = container_of(node, struct lwc, proc_link);
         struct fd_table *fds = l->fds;

@@ -31,6 +31,7 @@
 #include "arch/x86_64/trap.h"
 #include "lib/list.h"
 #include "proc/cred.h"
+#include "proc/proc.h"
 
 struct process;
 struct thread;
@@ -89,6 +90,7 @@ struct lwc {
     struct vm_space *vm;
     struct fd_table *fds;
     struct cred cred;
+    struct k_sigaction sigactions[64];  /* dispositions belong to an lwC */
     bool systrap;                   /* calls off the allow-list switch to the monitor */
     struct lwc *monitor;            /* where trapped calls go: the creator */
     uint64_t syscall_direct[LWC_SYSCALL_BITMAP_WORDS];

@@ -59,6 +59,7 @@ long lwc_switch_to(struct lwc *target, const struct lwc_args *args, enum lwc_res
     p->vm = target->vm;
     p->fds = target->fds;
     p->cred = target->cred;
+    p->sigactions = target->sigactions;
     tlb_switch_to(target->vm);
     lwc_put(cur);   /* may free cur, if no descriptor names it (rule 9) */
 

@@ -268,10 +268,6 @@ int exec_program(struct process *p, const char *path, const struct exec_args *ar
         vm_space_destroy(old);
     if (p->fds != NULL)
         fd_close_on_exec(p->fds);
-    for (unsigned i = 0; i < 64; i++) {
-        if (p->sigactions[i].handler > 1)   /* handlers do not survive exec */
-            p->sigactions[i] = (struct k_sigaction){ 0 };
-    }
     strlcpy(p->name, base_name(path), sizeof(p->name));
     p->brk_start = elf.brk_start;
     p->brk = elf.brk_start;

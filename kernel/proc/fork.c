@@ -52,7 +52,6 @@ static long process_fork(void)
     if (parent->cwd != NULL)
         child->cwd = inode_get(parent->cwd);
     t->fs_base = self->fs_base;
-    memcpy(child->sigactions, parent->sigactions, sizeof(child->sigactions));
     t->blocked_signals = self->blocked_signals;
 
     sched_enqueue(t);

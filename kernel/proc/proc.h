@@ -23,6 +23,15 @@
 struct fd_table;
 struct lwc;
 
+/* What the kernel keeps about a pending signal, for its siginfo_t. */
+struct ksiginfo {
+    int32_t code;               /* si_code: SI_USER, SI_TKILL, SEGV_MAPERR, ... */
+    int32_t pid;                /* sender (kill), or child (SIGCHLD) */
+    uint32_t uid;
+    int32_t status;             /* SIGCHLD: exit code or signal */
+    uint64_t addr;              /* faults: the address */
+};
+
 /* A signal disposition as the kernel's rt_sigaction sees it (Linux x86-64
  * struct kernel_sigaction). */
 struct k_sigaction {
@@ -57,8 +66,15 @@ struct thread {
     bool sleep_interruptible;       /* a signal may end the current sleep */
     void *fpu_state;                /* FXSAVE image of the user's x87/SSE registers */
     struct lwc *lwc;                /* the lwC this thread runs in (NULL: kernel thread) */
-    uint64_t pending_signals;       /* signals sent to this thread (bit sig - 1) */
+    uint64_t pending_signals;       /* attributable signals (bit sig - 1) */
+    struct ksiginfo pending_info[64];   /* details of each pending signal */
     uint64_t blocked_signals;       /* the signal mask */
+    uint64_t saved_mask;            /* rt_sigsuspend: the mask to restore after a handler */
+    bool saved_mask_valid;
+    uint64_t altstack_sp;           /* sigaltstack, 0 when none */
+    uint64_t altstack_size;
+    uint32_t altstack_flags;
+    uint64_t syscall_nr;            /* the system call in progress, for SA_RESTART */
 };
 
 enum process_state {
@@ -97,8 +113,10 @@ struct process {
     uint64_t brk_start, brk;        /* program break: [brk_start, brk) */
     uint64_t mmap_hint;             /* next address to try for mmap(NULL, ...) */
 
-    uint64_t pending_signals;       /* signals sent to the whole process */
-    struct k_sigaction sigactions[64];  /* dispositions, indexed by signal - 1 */
+    uint64_t pending_signals;       /* non-attributable signals, for the root lwC */
+    struct ksiginfo pending_info[64];   /* details of each pending signal, by signal - 1 */
+    struct k_sigaction *sigactions; /* the running lwC's dispositions, by signal - 1 */
+    uint64_t itimer_interval_ns;    /* setitimer(ITIMER_REAL) reload value, 0 for one shot */
     uint64_t alarm_deadline_ns;     /* alarm(): SIGALRM at this monotonic time, 0 if none */
     int exit_status;                /* as wait4 reports it (Linux encoding) */
 };

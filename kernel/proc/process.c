@@ -17,6 +17,7 @@
 #include "mm/vm.h"
 #include "proc/sched.h"
 #include "signal/signal.h"
+#include "signal/signal_internal.h"
 #include "sys/syscall.h"
 
 static struct process kernel_process;
@@ -160,7 +161,12 @@ void process_exit(int wait_status)
     p->state = PROCESS_ZOMBIE;
     list_remove(&self->proc_link);
     if (p->parent != NULL) {
-        signal_send_process(p->parent, SIGCHLD);
+        struct ksiginfo info = {
+            .code = (wait_status & 0x7f) == 0 ? CLD_EXITED : CLD_KILLED, .pid = p->pid,
+            .uid = p->cred.uid,
+            .status = (wait_status & 0x7f) == 0 ? (wait_status >> 8) & 0xff : wait_status & 0x7f,
+        };
+        signal_send_process_info(p->parent, SIGCHLD, &info);
         wait_queue_wake_all(&p->parent->child_exit);
     }
     thread_exit_current();

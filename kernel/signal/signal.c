@@ -1,27 +1,39 @@
 /*
- * Signals: sending, masks, dispositions and default actions.
- * NOTE: user handlers are stored by rt_sigaction but not run yet; a signal
- * whose disposition is a handler takes its default action for now.
+ * Signals: sending, routing between lwCs, masks, dispositions and the
+ * default actions. Handler frames and sigreturn are in signal/frame.c.
+ *
+ * Routing (the lwC rule): an attributable signal (caused by the thread's own
+ * instruction: a CPU exception, or the thread signalling itself) is pending
+ * on the thread and delivered in whatever lwC it runs in, with that lwC's
+ * disposition. A non-attributable signal (kill from another process,
+ * SIGALRM, SIGCHLD, SIGINT from the console, ...) is pending on the process
+ * and delivered only while a thread runs in the root lwC. SIGKILL acts on
+ * the whole process wherever its threads are.
  */
 #include "signal/signal.h"
 
 #include "arch/x86_64/trap.h"
+#include "arch/x86_64/timer.h"
 #include "lib/errno.h"
 #include "lib/klog.h"
+#include "lib/string.h"
 #include "mm/uaccess.h"
 #include "proc/process_internal.h"
 #include "proc/sched.h"
 #include "signal/signal_internal.h"
 #include "sys/syscall.h"
 
-#define SIG_DFL 0
-#define SIG_IGN 1
 #define SIG_BIT(sig) (1ull << ((sig) - 1))
 #define UNBLOCKABLE (SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP))
+/* Non-attributable signals that act wherever the threads are. */
+#define ACTS_EVERYWHERE (SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP))
 
-enum default_action { ACTION_TERMINATE, ACTION_IGNORE, ACTION_STOP, ACTION_CONTINUE };
+static bool valid_signal(int sig)
+{
+    return sig >= 1 && sig <= NSIG;
+}
 
-static enum default_action default_action(int sig)
+enum default_action signal_default_action(int sig)
 {
     switch (sig) {
     case SIGCHLD:
@@ -41,29 +53,19 @@ static enum default_action default_action(int sig)
     }
 }
 
-static bool valid_signal(int sig)
+static uint64_t handler_of(const struct process *p, int sig)
 {
-    return sig >= 1 && sig <= NSIG;
-}
-
-/* Wake a thread of p that sleeps interruptibly, so it sees sig. */
-static void wake_for_signal(struct process *p, int sig)
-{
-    list_for_each(node, &p->threads) {
-        struct thread *t = container_of(node, struct thread, proc_link);
-        if (t->state == THREAD_SLEEPING && t->sleep_interruptible &&
-            (sig == SIGKILL || !(t->blocked_signals & SIG_BIT(sig))))
-            sched_wake(t);
-    }
+    return p->sigactions != NULL ? p->sigactions[sig - 1].handler : SIG_DFL;
 }
 
 /* Like Linux, a signal that would be ignored is discarded when it is sent,
  * unless it is blocked (then it stays pending until unblocked). */
 static bool signal_discarded(const struct process *p, const struct thread *t, int sig)
 {
-    uint64_t handler = p->sigactions[sig - 1].handler;
+    uint64_t handler = handler_of(p, sig);
     bool ignored = sig != SIGKILL &&
-                   (handler == SIG_IGN || (handler == SIG_DFL && default_action(sig) != ACTION_TERMINATE));
+                   (handler == SIG_IGN ||
+                    (handler == SIG_DFL && signal_default_action(sig) != ACTION_TERMINATE));
     bool blocked = t != NULL && (t->blocked_signals & SIG_BIT(sig));
     return ignored && !blocked;
 }
@@ -75,7 +77,38 @@ static struct thread *first_thread(const struct process *p)
     return container_of(p->threads.next, struct thread, proc_link);
 }
 
-int signal_send_process(struct process *p, int sig)
+static bool in_root_lwc(const struct thread *t)
+{
+    return t->lwc == NULL || t->lwc == t->proc->root_lwc;
+}
+
+/* Signals t may take now: its own, plus the process's while it runs in
+ * the root lwC (SIGKILL and SIGSTOP anywhere). */
+static uint64_t deliverable(const struct thread *t)
+{
+    uint64_t shared = t->proc->pending_signals;
+    if (!in_root_lwc(t))
+        shared &= ACTS_EVERYWHERE;
+    return (t->pending_signals | shared) & ~(t->blocked_signals & ~UNBLOCKABLE);
+}
+
+bool signal_pending_current(void)
+{
+    return deliverable(current_thread()) != 0;
+}
+
+/* Wake the threads of p that sleep interruptibly and could take sig. */
+static void wake_for_signal(struct process *p, int sig)
+{
+    list_for_each(node, &p->threads) {
+        struct thread *t = container_of(node, struct thread, proc_link);
+        if (t->state == THREAD_SLEEPING && t->sleep_interruptible && deliverable(t) != 0)
+            sched_wake(t);
+    }
+    (void)sig;
+}
+
+int signal_send_process_info(struct process *p, int sig, const struct ksiginfo *info)
 {
     if (!valid_signal(sig))
         return -EINVAL;
@@ -84,10 +117,18 @@ int signal_send_process(struct process *p, int sig)
     if (signal_discarded(p, first_thread(p), sig))
         return 0;
     bool irq = irq_save_disable();
+    if (!(p->pending_signals & SIG_BIT(sig)))
+        p->pending_info[sig - 1] = *info;
     p->pending_signals |= SIG_BIT(sig);
     wake_for_signal(p, sig);
     irq_restore(irq);
     return 0;
+}
+
+int signal_send_process(struct process *p, int sig)
+{
+    struct ksiginfo info = { .code = SI_KERNEL };
+    return signal_send_process_info(p, sig, &info);
 }
 
 int signal_send_group(int pgid, int sig)
@@ -102,55 +143,98 @@ int signal_send_group(int pgid, int sig)
     return sent > 0 ? 0 : -ESRCH;
 }
 
+static void send_thread(struct thread *t, int sig, const struct ksiginfo *info)
+{
+    if (signal_discarded(t->proc, t, sig))
+        return;
+    if (!(t->pending_signals & SIG_BIT(sig)))
+        t->pending_info[sig - 1] = *info;
+    t->pending_signals |= SIG_BIT(sig);
+}
+
 void signal_send_self(int sig)
 {
     struct thread *self = current_thread();
-    if (!signal_discarded(self->proc, self, sig))
-        self->pending_signals |= SIG_BIT(sig);
+    struct ksiginfo info = { .code = SI_KERNEL, .pid = self->proc->pid, .uid = self->proc->cred.uid };
+    send_thread(self, sig, &info);
 }
 
-static uint64_t deliverable(const struct thread *t)
+/* Fault details, by vector, for the siginfo of a CPU exception. */
+static void fault_info(const struct trap_frame *frame, int sig, uint64_t addr, struct ksiginfo *info)
 {
-    uint64_t pending = t->pending_signals | t->proc->pending_signals;
-    return pending & ~(t->blocked_signals & ~UNBLOCKABLE);
+    info->addr = addr;
+    switch (sig) {
+    case SIGSEGV:
+        /* Linux: MAPERR for a missing page, ACCERR for a protection fault. */
+        info->code = (frame->vector == VEC_PAGE_FAULT && (frame->error_code & 1)) ? SEGV_ACCERR
+                     : frame->vector == VEC_PAGE_FAULT                          ? SEGV_MAPERR
+                                                                                 : SI_KERNEL;
+        if (frame->vector != VEC_PAGE_FAULT)
+            info->addr = 0;
+        break;
+    case SIGFPE:
+        info->code = FPE_INTDIV;
+        info->addr = frame->rip;
+        break;
+    case SIGILL:
+        info->code = ILL_ILLOPN;
+        info->addr = frame->rip;
+        break;
+    case SIGTRAP:
+        info->code = frame->vector == VEC_BREAKPOINT ? SI_KERNEL : TRAP_BRKPT;
+        info->addr = 0;
+        break;
+    default:
+        info->code = BUS_ADRALN;
+        break;
+    }
 }
 
-bool signal_pending_current(void)
-{
-    return deliverable(current_thread()) != 0;
-}
-
-void signal_from_trap(struct trap_frame *frame, int sig)
+void signal_from_trap(struct trap_frame *frame, int sig, uint64_t addr)
 {
     struct thread *self = current_thread();
-    struct k_sigaction *action = &self->proc->sigactions[sig - 1];
+    struct ksiginfo info = { 0 };
 
-    (void)frame;
+    fault_info(frame, sig, addr, &info);
     /* A fault that cannot be delivered (blocked or ignored) must not loop
      * on the same instruction: like Linux, force the default action. */
-    if ((self->blocked_signals & SIG_BIT(sig)) || action->handler == SIG_IGN) {
+    if ((self->blocked_signals & SIG_BIT(sig)) || handler_of(self->proc, sig) == SIG_IGN) {
         self->blocked_signals &= ~SIG_BIT(sig);
-        action->handler = SIG_DFL;
+        if (self->proc->sigactions != NULL)
+            self->proc->sigactions[sig - 1].handler = SIG_DFL;
     }
+    self->pending_info[sig - 1] = info;
     self->pending_signals |= SIG_BIT(sig);
 }
 
 bool signal_deliver_pending(struct trap_frame *frame)
 {
     struct thread *self = current_thread();
+    struct process *p = self->proc;
     uint64_t ready = deliverable(self);
 
-    (void)frame;
     if (ready == 0)
         return false;
     int sig = __builtin_ctzll(ready) + 1;
-    self->pending_signals &= ~SIG_BIT(sig);
-    self->proc->pending_signals &= ~SIG_BIT(sig);
+    struct ksiginfo info;
+    if (self->pending_signals & SIG_BIT(sig)) {
+        info = self->pending_info[sig - 1];
+        self->pending_signals &= ~SIG_BIT(sig);
+    } else {
+        info = p->pending_info[sig - 1];
+        p->pending_signals &= ~SIG_BIT(sig);
+    }
 
-    uint64_t handler = self->proc->sigactions[sig - 1].handler;
-    if (sig != SIGKILL && handler == SIG_IGN)
+    uint64_t handler = handler_of(p, sig);
+    if (sig == SIGKILL)
+        process_exit(WAIT_STATUS_SIGNALED(sig));
+    if (handler == SIG_IGN)
         return true;
-    switch (default_action(sig)) {
+    if (handler != SIG_DFL) {
+        signal_setup_frame(frame, sig, &info);
+        return true;
+    }
+    switch (signal_default_action(sig)) {
     case ACTION_IGNORE:
     case ACTION_CONTINUE:
         return true;
@@ -163,12 +247,11 @@ bool signal_deliver_pending(struct trap_frame *frame)
     process_exit(WAIT_STATUS_SIGNALED(sig));
 }
 
-/* Called from the timer tick: fire due alarm() timers. */
 void signal_check_alarms(uint64_t now_ns)
 {
     for (struct process *p = process_next(NULL); p != NULL; p = process_next(p)) {
         if (p->alarm_deadline_ns != 0 && now_ns >= p->alarm_deadline_ns) {
-            p->alarm_deadline_ns = 0;
+            p->alarm_deadline_ns = p->itimer_interval_ns != 0 ? now_ns + p->itimer_interval_ns : 0;
             signal_send_process(p, SIGALRM);
         }
     }
@@ -184,9 +267,15 @@ static bool may_signal(const struct process *p)
 
 static int kill_one(struct process *p, int sig)
 {
+    struct process *self = current_process();
     if (!may_signal(p))
         return -EPERM;
-    return sig == 0 ? 0 : signal_send_process(p, sig);
+    if (sig == 0)
+        return 0;
+    /* A process signalling itself with kill is not attributable to a
+     * thread; it goes to the process like any other kill (kill(2)). */
+    struct ksiginfo info = { .code = SI_USER, .pid = self->pid, .uid = self->cred.uid };
+    return signal_send_process_info(p, sig, &info);
 }
 
 SYSCALL2(kill, int, pid, int, sig)
@@ -196,8 +285,8 @@ SYSCALL2(kill, int, pid, int, sig)
 
     if (pid > 0) {
         struct process *p = process_find(pid);
-        if (p == NULL)
-            return -ESRCH;
+        if (p == NULL || p->state == PROCESS_ZOMBIE)
+            return p == NULL ? -ESRCH : 0;
         return kill_one(p, sig);
     }
 
@@ -218,29 +307,45 @@ SYSCALL2(kill, int, pid, int, sig)
     return allowed > 0 ? 0 : -EPERM;
 }
 
-SYSCALL2(tkill, int, tid, int, sig)
+static long tkill_common(int tid, int sig)
 {
+    struct thread *self = current_thread();
+
     if (tid <= 0 || sig < 0 || sig > NSIG)
         return -EINVAL;
-    /* One thread per process: the tid is the pid. */
-    if (tid == current_thread()->tid) {
-        if (sig != 0)
-            signal_send_self(sig);
+    /* One thread per process: the tid is the pid. A thread signalling
+     * itself is attributable: the signal is its own (raise). */
+    if (tid == self->tid) {
+        if (sig != 0) {
+            struct ksiginfo info = { .code = SI_TKILL, .pid = self->proc->pid,
+                                     .uid = self->proc->cred.uid };
+            send_thread(self, sig, &info);
+        }
         return 0;
     }
     struct process *p = process_find(tid);
     if (p == NULL || p->state == PROCESS_ZOMBIE)
         return -ESRCH;
-    return kill_one(p, sig);
+    if (!may_signal(p))
+        return -EPERM;
+    if (sig == 0)
+        return 0;
+    struct ksiginfo info = { .code = SI_TKILL, .pid = self->proc->pid, .uid = self->proc->cred.uid };
+    return signal_send_process_info(p, sig, &info);
+}
+
+SYSCALL2(tkill, int, tid, int, sig)
+{
+    return tkill_common(tid, sig);
 }
 
 SYSCALL3(tgkill, int, tgid, int, tid, int, sig)
 {
-    if (tgid <= 0)
+    if (tgid <= 0 || tid <= 0)
         return -EINVAL;
     if (tgid != tid)
-        return tid <= 0 ? -EINVAL : -ESRCH;
-    return sys_tkill((uint64_t)tid, (uint64_t)sig, 0, 0, 0, 0);
+        return -ESRCH;
+    return tkill_common(tid, sig);
 }
 
 SYSCALL4(rt_sigaction, int, sig, uint64_t, user_act, uint64_t, user_old, size_t, sigsetsize)
@@ -248,7 +353,7 @@ SYSCALL4(rt_sigaction, int, sig, uint64_t, user_act, uint64_t, user_old, size_t,
     struct process *p = current_process();
     struct k_sigaction act;
 
-    if (sigsetsize != sizeof(uint64_t) || !valid_signal(sig))
+    if (sigsetsize != sizeof(uint64_t) || !valid_signal(sig) || p->sigactions == NULL)
         return -EINVAL;
     if (user_act != 0 && (sig == SIGKILL || sig == SIGSTOP))
         return -EINVAL;
@@ -260,8 +365,9 @@ SYSCALL4(rt_sigaction, int, sig, uint64_t, user_act, uint64_t, user_old, size_t,
     if (user_act != 0) {
         act.mask &= ~UNBLOCKABLE;
         p->sigactions[sig - 1] = act;
-        /* Setting SIG_IGN discards a pending signal (POSIX). */
-        if (act.handler == SIG_IGN) {
+        /* Setting SIG_IGN, or SIG_DFL for an ignored-by-default signal,
+         * discards it if pending (POSIX). */
+        if (signal_discarded(p, NULL, sig)) {
             p->pending_signals &= ~SIG_BIT(sig);
             current_thread()->pending_signals &= ~SIG_BIT(sig);
         }
@@ -310,7 +416,8 @@ SYSCALL2(rt_sigpending, uint64_t, user_set, size_t, sigsetsize)
     return 0;
 }
 
-SYSCALL0(pause)
+/* Sleep until a signal is delivered. */
+static long sleep_for_signal(void)
 {
     struct wait_queue never = WAIT_QUEUE_INIT(never);
     bool irq = irq_save_disable();
@@ -318,4 +425,78 @@ SYSCALL0(pause)
         ;
     irq_restore(irq);
     return -EINTR;
+}
+
+SYSCALL0(pause)
+{
+    return sleep_for_signal();
+}
+
+SYSCALL2(rt_sigsuspend, uint64_t, user_mask, size_t, sigsetsize)
+{
+    struct thread *self = current_thread();
+    uint64_t mask;
+
+    if (sigsetsize != sizeof(uint64_t))
+        return -EINVAL;
+    if (copy_from_user(&mask, user_mask, sizeof(mask)) != 0)
+        return -EFAULT;
+    /* The handler's frame records the old mask; sigreturn restores it. */
+    self->saved_mask = self->blocked_signals;
+    self->saved_mask_valid = true;
+    self->blocked_signals = mask & ~UNBLOCKABLE;
+    return sleep_for_signal();
+}
+
+struct itimerval_k {
+    int64_t interval_sec, interval_usec;
+    int64_t value_sec, value_usec;
+};
+
+#define ITIMER_REAL 0
+#define USEC_NS 1000ull
+#define SEC_NS 1000000000ull
+
+static void itimer_read(const struct process *p, struct itimerval_k *out)
+{
+    uint64_t now = timer_monotonic_ns();
+    uint64_t left = p->alarm_deadline_ns > now ? p->alarm_deadline_ns - now : 0;
+    out->interval_sec = (int64_t)(p->itimer_interval_ns / SEC_NS);
+    out->interval_usec = (int64_t)(p->itimer_interval_ns % SEC_NS / USEC_NS);
+    out->value_sec = (int64_t)(left / SEC_NS);
+    out->value_usec = (int64_t)((left % SEC_NS + USEC_NS - 1) / USEC_NS);
+}
+
+SYSCALL2(getitimer, int, which, uint64_t, user_value)
+{
+    struct itimerval_k value;
+    if (which != ITIMER_REAL)
+        return which == 1 || which == 2 ? -ENOSYS : -EINVAL;
+    itimer_read(current_process(), &value);
+    return copy_to_user(user_value, &value, sizeof(value));
+}
+
+SYSCALL3(setitimer, int, which, uint64_t, user_new, uint64_t, user_old)
+{
+    struct process *p = current_process();
+    struct itimerval_k value, old;
+
+    if (which != ITIMER_REAL)
+        return which == 1 || which == 2 ? -ENOSYS : -EINVAL;
+    if (user_new != 0 && copy_from_user(&value, user_new, sizeof(value)) != 0)
+        return -EFAULT;
+    if (user_new != 0 && (value.value_usec < 0 || value.value_usec >= 1000000 ||
+                          value.interval_usec < 0 || value.interval_usec >= 1000000 ||
+                          value.value_sec < 0 || value.interval_sec < 0))
+        return -EINVAL;
+    itimer_read(p, &old);
+    if (user_old != 0 && copy_to_user(user_old, &old, sizeof(old)) != 0)
+        return -EFAULT;
+    if (user_new != 0) {
+        uint64_t first = (uint64_t)value.value_sec * SEC_NS + (uint64_t)value.value_usec * USEC_NS;
+        p->itimer_interval_ns = (uint64_t)value.interval_sec * SEC_NS +
+                                (uint64_t)value.interval_usec * USEC_NS;
+        p->alarm_deadline_ns = first == 0 ? 0 : timer_monotonic_ns() + first;
+    }
+    return 0;
 }

@@ -16,7 +16,35 @@ bool signal_deliver_pending(struct trap_frame *frame);
 /* Send SIGALRM to every process whose alarm() deadline has passed. */
 void signal_check_alarms(uint64_t now_ns);
 
-/* A CPU exception in user mode: send the matching signal to the thread. */
-void signal_from_trap(struct trap_frame *frame, int sig);
+/* A CPU exception in user mode: send the matching signal to the thread
+ * (attributable), with addr as si_addr for page faults. */
+void signal_from_trap(struct trap_frame *frame, int sig, uint64_t addr);
+
+/* Dispositions (SIG_DFL, SIG_IGN) and default actions. */
+#define SIG_DFL 0
+#define SIG_IGN 1
+enum default_action { ACTION_TERMINATE, ACTION_IGNORE, ACTION_STOP, ACTION_CONTINUE };
+enum default_action signal_default_action(int sig);
+
+/* siginfo si_code values (Linux). */
+#define SI_USER 0
+#define SI_KERNEL 0x80
+#define SI_TKILL (-6)
+#define SEGV_MAPERR 1
+#define SEGV_ACCERR 2
+#define FPE_INTDIV 1
+#define ILL_ILLOPN 2
+#define TRAP_BRKPT 1
+#define BUS_ADRALN 1
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+
+struct ksiginfo;
+struct process;
+int signal_send_process_info(struct process *p, int sig, const struct ksiginfo *info);
+
+/* Build the handler's frame on the user stack and point frame at the
+ * handler (signal/frame.c). On a bad stack the process dies by SIGSEGV. */
+void signal_setup_frame(struct trap_frame *frame, int sig, const struct ksiginfo *info);
 
 #endif

@@ -49,6 +49,7 @@ void syscall_handler(struct trap_frame *frame)
     struct thread *self = current_thread();
 
     self->user_frame = frame;
+    self->syscall_nr = frame->rax;
     if (lwc_trap_syscall(frame, frame->rax)) {
         sched_exit_to_user(frame);
         return;

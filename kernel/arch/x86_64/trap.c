@@ -98,7 +98,7 @@ static void page_fault(struct trap_frame *frame)
         return;
     }
     if (from_user_mode(frame)) {
-        signal_from_trap(frame, SIGSEGV);
+        signal_from_trap(frame, SIGSEGV, addr);
         return;
     }
 
@@ -164,7 +164,7 @@ void trap_dispatch(struct trap_frame *frame)
     } else if (frame->vector < VEC_EXCEPTION_COUNT) {
         if (!user || frame->vector == VEC_DOUBLE_FAULT || frame->vector == VEC_MACHINE_CHECK)
             panic_trap(frame, "unhandled %s in kernel mode", trap_vector_name(frame->vector));
-        signal_from_trap(frame, exception_signal(frame->vector));
+        signal_from_trap(frame, exception_signal(frame->vector), 0);
     } else if (frame->vector >= IRQ_BASE_VECTOR && frame->vector < IRQ_BASE_VECTOR + IRQ_COUNT) {
         interrupt(frame);
     } else if (++unexpected_interrupts <= 10) {
