@@ -157,16 +157,34 @@ static const struct file_ops dir_ops = {
     .getdents64 = dir_getdents64,
 };
 
+/* Largest text a synthetic file may produce. */
+#define SYNTHETIC_MAX_SIZE (64 * 4096)
+
+/* Generate the whole text of a synthetic file into a new buffer. A
+ * generator returns either the full length (snprintf) or the bytes that
+ * fit, so the buffer grows until the text leaves a spare byte. */
+static char *synthetic_text(inode_generate_fn generate, size_t *len)
+{
+    for (size_t size = 4096; size <= SYNTHETIC_MAX_SIZE; size *= 2) {
+        char *text = kmalloc(size);
+        if (text == NULL)
+            return NULL;
+        *len = generate(text, size);
+        if (*len + 1 < size)
+            return text;
+        kfree(text);
+    }
+    return NULL;
+}
+
 /* Synthetic files generate their whole text on each read, then copy the
  * part at the file offset, so a reader in small pieces may see two versions. */
 static long synthetic_read(struct file *f, uint64_t user_buf, size_t count)
 {
-    inode_generate_fn generate = f->inode->generate;
-    size_t len = generate(NULL, 0);
-    char *text = kmalloc(len + 1);
+    size_t len;
+    char *text = synthetic_text(f->inode->generate, &len);
     if (text == NULL)
         return -ENOMEM;
-    len = generate(text, len + 1);
 
     long n = 0;
     if (f->offset < len) {
@@ -180,6 +198,14 @@ static long synthetic_read(struct file *f, uint64_t user_buf, size_t count)
     return n;
 }
 
+/* Linux's /proc files without a write handler fail writes with -EIO,
+ * even when root opened them for writing. */
+static long synthetic_write(struct file *f, uint64_t user_buf, size_t count)
+{
+    (void)f, (void)user_buf, (void)count;
+    return -EIO;
+}
+
 static long synthetic_lseek(struct file *f, int64_t offset, int whence)
 {
     if (whence == SEEK_END)
@@ -189,6 +215,7 @@ static long synthetic_lseek(struct file *f, int64_t offset, int whence)
 
 static const struct file_ops synthetic_ops = {
     .read = synthetic_read,
+    .write = synthetic_write,
     .lseek = synthetic_lseek,
     .stat = inode_file_stat,
 };

@@ -68,7 +68,8 @@ void tty_receive_char(char c);
 
 /* The text of /proc/processes, one line per process: writes at most size
  * bytes (NUL-terminated when size > 0) and returns the full length, like
- * snprintf. kernel/proc defines it; a weak default in fs/ returns "". */
+ * snprintf, or the bytes that fit (the reader retries with a larger buffer
+ * either way). kernel/proc defines it; a weak default in fs/ returns "". */
 size_t proc_format_list(char *buf, size_t size);
 
 #endif
