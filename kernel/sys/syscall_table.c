@@ -36,6 +36,8 @@ static void log_unknown_once(uint64_t number)
 long syscall_dispatch(uint64_t number, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
                       uint64_t a5, uint64_t a6)
 {
+    /* Linux x86-64 looks only at the low 32 bits of rax. */
+    number &= 0xffffffffu;
     if (number >= SYSCALL_TABLE_SIZE || syscall_table[number] == NULL) {
         log_unknown_once(number);
         return -ENOSYS;
