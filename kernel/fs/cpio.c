@@ -143,8 +143,8 @@ static int ensure_dir(struct inode *dir, const char *name, size_t len, struct in
     return 0;
 }
 
-/* Walk to the directory that holds path's last name, creating missing
- * directories; *last points at that name. */
+/* Walk to the directory that contains path's last name, creating missing
+ * directories. *last points at that name. */
 static int walk_parents(struct inode *root, const char *path, struct inode **dir,
                         const char **last)
 {
@@ -239,10 +239,10 @@ int cpio_unpack(struct inode *root, const void *data, size_t size)
     size_t offset = 0;
     unsigned index = 0;
     for (;; index++) {
-        const char *why = parse_entry(archive, size, offset, &e);
-        if (why != NULL) {
+        const char *reason = parse_entry(archive, size, offset, &e);
+        if (reason != NULL) {
             klog(KLOG_ERROR, "fs", "initramfs: entry %u ('%s') at offset %zu is invalid: %s",
-                 index, e.name != NULL ? e.name : "?", offset, why);
+                 index, e.name != NULL ? e.name : "?", offset, reason);
             return -EINVAL;
         }
         if (strcmp(e.name, CPIO_TRAILER) == 0)

@@ -1,6 +1,6 @@
 /*
  * Pipes: a 64 KiB ring buffer between a read end and a write end, as on
- * Linux. Each end is a struct file (FILE_PIPE_READ, FILE_PIPE_WRITE); the
+ * Linux. Each end is a struct file (FILE_PIPE_READ, FILE_PIPE_WRITE). The
  * pipe counts the files open on each end, so end of file and EPIPE follow
  * the last close. The ring's frames are allocated on first use of each 4 KiB.
  *

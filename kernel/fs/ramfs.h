@@ -10,7 +10,7 @@
  *              are not stored: getdents64 and lookup make them up.
  *
  * Regular files keep their bytes in whole frames, one per 4 KiB of the file,
- * indexed by an array; a frame that was never written (a hole left by
+ * indexed by an array. A frame that was never written (a hole left by
  * ftruncate) is 0 and reads as zeros.
  *
  * Locking: none yet. Every caller runs with the single CPU in kernel mode

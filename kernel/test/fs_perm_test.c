@@ -1,9 +1,10 @@
 /*
- * Permission checks with a non-root process (uid 1000, gid 1000): search
- * permission on every directory of a path, read and write permission on
- * open, write and search permission on the parent to create or remove,
- * the sticky bit, chmod by a non-owner, and access() with real IDs.
- * The tree is made as root first; expected errnos are Linux's.
+ * Permission checks with a non-root process (uid 1000, gid 1000). The
+ * cases cover search permission on every directory of a path, read and
+ * write permission on open, and write and search permission on the parent
+ * to create or remove. They also cover the sticky bit, chmod by a
+ * non-owner, and access() with real IDs. The tree is made as root first,
+ * and the expected errnos are Linux's.
  */
 #include "fs/fcntl.h"
 #include "fs/file.h"

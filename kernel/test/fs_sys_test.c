@@ -2,7 +2,7 @@
  * Tests for the file system calls on open files: open, read, write, lseek,
  * pread64/pwrite64, readv/writev, fstat, ftruncate, getdents64, ioctl.
  * Each case runs the handlers directly against a private process whose
- * buffers live in a test address space; expected values are what Linux
+ * buffers live in a test address space. Expected values are what Linux
  * x86-64 returns for the same calls.
  */
 #include "fs/fcntl.h"
