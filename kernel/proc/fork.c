@@ -11,11 +11,6 @@
 #include "proc/sched.h"
 #include "sys/syscall.h"
 
-/* NOTE: limits of this kernel, chosen so a fork bomb ends in EAGAIN or
- * ENOMEM while the kernel keeps enough memory to clean up. */
-#define PROCESS_MAX 512
-#define FORK_MIN_FREE_FRAMES 256
-
 static long process_fork(void)
 {
     struct process *parent = current_process();
@@ -23,6 +18,14 @@ static long process_fork(void)
 
     if (process_count() >= PROCESS_MAX)
         return -EAGAIN;
+    /* RLIMIT_NPROC counts the processes of the real user; root is exempt. */
+    if (parent->cred.euid != 0) {
+        uint64_t mine = 0;
+        for (struct process *q = process_next(NULL); q != NULL; q = process_next(q))
+            mine += q->cred.uid == parent->cred.uid && q->state == PROCESS_ALIVE;
+        if (mine >= parent->rlimits[RLIMIT_NPROC].cur)
+            return -EAGAIN;
+    }
     if (frame_free_count() < FORK_MIN_FREE_FRAMES)
         return -ENOMEM;
 

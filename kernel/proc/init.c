@@ -65,6 +65,7 @@ int init_start(enum boot_mode mode, unsigned ktap_index)
         return -ENOMEM;
     p->pgid = p->pid;
     p->sid = p->pid;
+    rlimit_init_defaults(p);
     p->umask = 022;
     p->cwd = vfs_root();
     p->fds = fd_table_create();

@@ -23,6 +23,17 @@
 struct fd_table;
 struct lwc;
 
+/* Resource limits (Linux's struct rlimit and RLIMIT_* numbers). */
+struct rlimit_k {
+    uint64_t cur, max;
+};
+enum {
+    RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_DATA, RLIMIT_STACK, RLIMIT_CORE, RLIMIT_RSS,
+    RLIMIT_NPROC, RLIMIT_NOFILE, RLIMIT_MEMLOCK, RLIMIT_AS, RLIMIT_LOCKS,
+    RLIMIT_SIGPENDING, RLIMIT_MSGQUEUE, RLIMIT_NICE, RLIMIT_RTPRIO, RLIMIT_RTTIME,
+    RLIMIT_COUNT
+};
+
 /* What the kernel keeps about a pending signal, for its siginfo_t. */
 struct ksiginfo {
     int32_t code;               /* si_code: SI_USER, SI_TKILL, SEGV_MAPERR, ... */
@@ -118,6 +129,7 @@ struct process {
     struct k_sigaction *sigactions; /* the running lwC's dispositions, by signal - 1 */
     uint64_t itimer_interval_ns;    /* setitimer(ITIMER_REAL) reload value, 0 for one shot */
     uint64_t alarm_deadline_ns;     /* alarm(): SIGALRM at this monotonic time, 0 if none */
+    struct rlimit_k rlimits[RLIMIT_COUNT];
     int exit_status;                /* as wait4 reports it (Linux encoding) */
 };
 

@@ -67,6 +67,7 @@ struct process *process_alloc(struct process *parent)
         p->sid = parent->sid;
         p->cred = parent->cred;
         p->umask = parent->umask;
+        memcpy(p->rlimits, parent->rlimits, sizeof(p->rlimits));
         list_push_back(&parent->children, &p->sibling_link);
     }
     list_push_back(&all_processes, &p->all_link);

@@ -22,6 +22,14 @@ size_t process_count(void);
 /* Iterate every process (for kill(-1) and alarm timers). */
 struct process *process_next(struct process *p);
 
+/* NOTE: limits of this kernel, chosen so a fork bomb ends in EAGAIN or
+ * ENOMEM while the kernel keeps enough memory to clean up. */
+#define PROCESS_MAX 512
+#define FORK_MIN_FREE_FRAMES 256
+
+/* Linux's default resource limits, for init. */
+void rlimit_init_defaults(struct process *p);
+
 /* The next free thread or process ID. */
 int process_next_id(void);
 
