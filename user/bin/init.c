@@ -215,7 +215,7 @@ static pid_t spawn_piped(const char *path, char *const argv[], bool merge_stderr
     return pid;
 }
 
-/* Whether any "program.case" of PROGRAM matches FILTER; asks the program with --list. */
+/* Return whether any "program.case" of PROGRAM matches FILTER, listing the cases with --list. */
 static bool program_matches(const char *dir, const char *program, const char *filter)
 {
     char path[512], full_name[512];
@@ -244,7 +244,7 @@ static bool program_matches(const char *dir, const char *program, const char *fi
     return matched;
 }
 
-/* What init learned from a program's top-level KTAP lines. */
+/* Counts from a program's top-level KTAP lines. */
 struct ktap_summary {
     bool saw_version;
     bool saw_plan;
@@ -550,7 +550,7 @@ static void run_shell(void)
         int exec_failed[2], status, err = 0;
         pid_t pid;
 
-        /* A close-on-exec pipe tells a failed execve (the child writes errno) from a shell exit. */
+        /* A close-on-exec pipe separates a failed execve (the child writes errno) from a shell exit. */
         if (pipe2(exec_failed, O_CLOEXEC) != 0) {
             fprintf(stderr, "init: pipe2 failed: %s\n", strerror(errno));
             power_off(false);

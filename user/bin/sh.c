@@ -399,7 +399,7 @@ static int run_pipeline(const struct pipeline *pipeline)
     return result;
 }
 
-/* Run each ';'-separated pipeline of LINE in turn; $? in one sees the status of the one before. */
+/* Run each ';'-separated pipeline of LINE in turn; $? expands to the previous pipeline's status. */
 static void run_line(const char *line)
 {
     static struct pipeline pipeline;
