@@ -3,6 +3,8 @@ public enum BootMode: String, CaseIterable, Sendable {
     case shell
     case test
     case bench
+    /// `/init` runs the program named in `/etc/lwcos-exec` and powers off (`lwcos exec`).
+    case exec
 }
 
 /// A file GRUB loads next to the kernel as a multiboot2 module.

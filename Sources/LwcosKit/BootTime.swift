@@ -63,12 +63,13 @@ public struct BootTimer: Sendable {
         QEMUConfiguration(iso: iso, accelerator: accelerator, memory: memory)
     }
 
-    /// Builds `build/lwcos-boottime.iso`, the test mode with no extra words, and returns
-    /// its path. The name keeps it apart from the ISO of a concurrent `lwcos test`.
-    public func buildISO() throws(HarnessError) -> String {
+    /// Builds `build/lwcos-boottime.iso`, the test mode with no extra words and with
+    /// `modules` (the initramfs), and returns its path. The name keeps it apart from the
+    /// ISO of a concurrent `lwcos test`.
+    public func buildISO(modules: [BootModule] = []) throws(HarnessError) -> String {
         try tools.require([.qemu])
         return try ISOBuilder(repository: repository, tools: tools).build(
-            name: "boottime", boot: BootConfiguration(mode: .test))
+            name: "boottime", boot: BootConfiguration(mode: .test, modules: modules))
     }
 
     /// Boots `iso` once and returns the milestone times with the run's report.

@@ -18,13 +18,23 @@ public struct CommandResult: Sendable, Equatable {
     public var duration: Double
 }
 
+/// The source of a child's standard input.
+public enum ChildInput {
+    /// /dev/null, so that a child never stops on SIGTTIN by reading a terminal it does not own.
+    case nullDevice
+    /// A file on the host, read from its start.
+    case file(String)
+    /// The read end of `pipe`; the caller writes to its other end and closes it.
+    case pipe(Pipe)
+}
+
 /// Runs child processes with `Foundation.Process`: captures or streams their output,
 /// enforces a wall-clock limit, and always reaps them.
 public enum ChildProcess {
     /// Runs `executable` with `arguments` to completion.
     ///
-    /// Standard input is /dev/null so that a child never stops on SIGTTIN by reading a
-    /// terminal it does not own. Each complete line of standard output goes to `onLine`
+    /// Standard input is /dev/null unless `input` names another source. Each chunk of
+    /// standard output goes to `onData` as read, and each complete line of it to `onLine`
     /// (without its `\n` or `\r\n`) as soon as it arrives. Standard error is collected.
     /// After `timeout` seconds the child's process group is killed and
     /// `CommandResult.timedOut` is set.
@@ -32,7 +42,9 @@ public enum ChildProcess {
         _ executable: String,
         _ arguments: [String],
         directory: String? = nil,
+        input: ChildInput = .nullDevice,
         timeout: Double? = nil,
+        onData: (@Sendable (Data) -> Void)? = nil,
         onLine: (@Sendable (String) -> Void)? = nil
     ) throws(HarnessError) -> CommandResult {
         let process = Process()
@@ -41,7 +53,17 @@ public enum ChildProcess {
         if let directory {
             process.currentDirectoryURL = URL(fileURLWithPath: directory, isDirectory: true)
         }
-        process.standardInput = FileHandle.nullDevice
+        switch input {
+        case .nullDevice:
+            process.standardInput = FileHandle.nullDevice
+        case .file(let path):
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw .missingFile(path: path, hint: "it is the standard input of \(commandText(executable, arguments))")
+            }
+            process.standardInput = handle
+        case .pipe(let pipe):
+            process.standardInput = pipe
+        }
         let outputPipe = Pipe()
         let errorPipe = Pipe()
         process.standardOutput = outputPipe
@@ -65,7 +87,7 @@ public enum ChildProcess {
 
         // Drain both pipes on threads of their own, so the child never waits on a full pipe.
         let readers = DispatchGroup()
-        let output = LineCollector(onLine: onLine)
+        let output = LineCollector(onLine: onLine, onData: onData)
         let errors = LineCollector(onLine: nil)
         read(outputPipe.fileHandleForReading, into: output, group: readers)
         read(errorPipe.fileHandleForReading, into: errors, group: readers)
@@ -107,10 +129,12 @@ public enum ChildProcess {
         _ executable: String,
         _ arguments: [String],
         directory: String? = nil,
+        input: ChildInput = .nullDevice,
         timeout: Double? = nil,
         onLine: (@Sendable (String) -> Void)? = nil
     ) throws(HarnessError) -> CommandResult {
-        let result = try run(executable, arguments, directory: directory, timeout: timeout, onLine: onLine)
+        let result = try run(
+            executable, arguments, directory: directory, input: input, timeout: timeout, onLine: onLine)
         let command = commandText(executable, arguments)
         if result.interrupted {
             throw .interrupted
@@ -168,18 +192,23 @@ public enum ChildProcess {
     }
 }
 
-/// Collects a byte stream, calling `onLine` for each complete line.
+/// Collects a byte stream, calling `onData` for each chunk and `onLine` for each
+/// complete line.
 final class LineCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()
     private var pending = Data()
     private let onLine: (@Sendable (String) -> Void)?
+    private let onData: (@Sendable (Data) -> Void)?
 
-    init(onLine: (@Sendable (String) -> Void)?) {
+    init(onLine: (@Sendable (String) -> Void)?, onData: (@Sendable (Data) -> Void)? = nil) {
         self.onLine = onLine
+        self.onData = onData
     }
 
     func append(_ chunk: Data) {
+        // Only the reader thread calls append, so chunks reach onData in order.
+        onData?(chunk)
         lock.lock()
         data.append(chunk)
         var lines: [String] = []

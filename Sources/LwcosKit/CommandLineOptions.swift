@@ -2,7 +2,7 @@ import Foundation
 
 /// A subcommand of the `lwcos` tool.
 public enum LwcosCommand: String, CaseIterable, Sendable {
-    case build, iso, run, test, debug, bench, boottime
+    case build, iso, run, test, debug, bench, boottime, exec, cc
 
     /// The options the subcommand accepts, besides `--help` and `--root`.
     var options: [String] {
@@ -10,15 +10,18 @@ public enum LwcosCommand: String, CaseIterable, Sendable {
         case .build: return []
         case .iso: return ["--mode", "--filter", "--cmdline"]
         case .run: return ["--accel", "--memory", "--cmdline"]
-        case .test: return ["--filter", "--cmdline", "--timeout", "--accel", "--memory"]
+        case .test: return ["--filter", "--cmdline", "--timeout", "--accel", "--memory", "--extra"]
         case .debug: return ["--break", "--mode", "--cmdline", "--accel", "--memory", "--port"]
         case .bench: return ["--rows", "--icount", "--accel", "--memory", "--timeout", "--json", "--cmdline"]
         case .boottime: return ["--runs", "--accel", "--memory", "--timeout"]
+        case .exec: return ["--accel", "--memory", "--timeout", "--keep-log", "--cmdline"]
+        // Every other argument of `cc` goes to the compiler.
+        case .cc: return []
         }
     }
 
     /// Options that take no value.
-    static let flags: Set<String> = ["--icount"]
+    static let flags: Set<String> = ["--icount", "--keep-log"]
 }
 
 /// A parsed `lwcos` command line.
@@ -43,6 +46,14 @@ public struct CommandLineOptions: Equatable, Sendable {
     public var jsonPath: String?
     /// `--runs N`: number of boots `lwcos boottime` times.
     public var runs = BootTimer.defaultRuns
+    /// `--extra DIR`: a folder of test programs `lwcos test` adds to `/tests`.
+    public var extraTestDirectory: String?
+    /// `--keep-log`: `lwcos exec` keeps the serial output in build/exec-serial.log.
+    public var keepLog = false
+    /// The host program `lwcos exec` runs.
+    public var program: String?
+    /// The arguments after the program of `lwcos exec`, or every compiler argument of `lwcos cc`.
+    public var programArguments: [String] = []
 
     public init() {}
 
@@ -73,10 +84,30 @@ public struct CommandLineOptions: Equatable, Sendable {
         }
         options.command = command
         remaining = remaining.dropFirst()
+        if command == .cc {
+            try options.parseCompilerArguments(remaining)
+            return options
+        }
 
         while let argument = remaining.popFirst() {
+            // After the program of `lwcos exec`, only exec's own options stay with lwcos.
+            if command == .exec, options.program != nil {
+                if argument == "--" {
+                    options.programArguments += remaining
+                    break
+                }
+                let name = String(argument.prefix(while: { $0 != "=" }))
+                if name != "--root", !command.options.contains(name) {
+                    options.programArguments.append(argument)
+                    continue
+                }
+            }
             if argument == "--help" || argument == "-h" {
                 options.showHelp = true
+                continue
+            }
+            if command == .exec, options.program == nil, !argument.hasPrefix("-") || argument == "-" {
+                options.program = argument
                 continue
             }
             guard argument.hasPrefix("--") else {
@@ -111,6 +142,10 @@ public struct CommandLineOptions: Equatable, Sendable {
             try options.apply(name, value, command: command)
         }
 
+        if command == .exec, options.program == nil, !options.showHelp {
+            throw .usage(message: "missing PROGRAM: the host program to run on lwcos", command: command.rawValue)
+        }
+
         // QEMU 7.2 exits with "-icount is not allowed with hardware virtualization" under KVM.
         if options.instructionCounting, options.accelerator != .tcg {
             throw .usage(message: "--icount requires --accel tcg: QEMU counts instructions only under TCG", command: command.rawValue)
@@ -121,7 +156,38 @@ public struct CommandLineOptions: Equatable, Sendable {
     private mutating func setFlag(_ name: String) {
         switch name {
         case "--icount": instructionCounting = true
+        case "--keep-log": keepLog = true
         default: break
+        }
+    }
+
+    /// Takes `--root` and `--help` from the arguments of `lwcos cc` and keeps the rest, in
+    /// order, for the compiler. Requires `-o OUT` and at least one input file.
+    private mutating func parseCompilerArguments(_ arguments: ArraySlice<String>) throws(HarnessError) {
+        var remaining = arguments
+        while let argument = remaining.popFirst() {
+            if argument == "--help" || argument == "-h" {
+                showHelp = true
+            } else if argument == "--root" {
+                guard let value = remaining.popFirst() else {
+                    throw .usage(message: "option '--root' requires a value", command: "cc")
+                }
+                root = value
+            } else if argument.hasPrefix("--root=") {
+                root = String(argument.dropFirst("--root=".count))
+            } else {
+                programArguments.append(argument)
+            }
+        }
+        guard !showHelp else { return }
+        guard let flag = programArguments.firstIndex(of: "-o"), flag + 1 < programArguments.count else {
+            throw .usage(message: "missing '-o OUT': the path of the program to write", command: "cc")
+        }
+        let inputs = programArguments.enumerated().filter { index, word in
+            index != flag + 1 && !word.hasPrefix("-")
+        }
+        guard !inputs.isEmpty else {
+            throw .usage(message: "missing FILE.c: give at least one source file", command: "cc")
         }
     }
 
@@ -133,7 +199,8 @@ public struct CommandLineOptions: Equatable, Sendable {
         case "--root":
             root = value
         case "--mode":
-            guard let parsed = BootMode(rawValue: value) else { throw invalid("shell, test or bench") }
+            // Exec mode needs a staged program: only `lwcos exec` boots it.
+            guard let parsed = BootMode(rawValue: value), parsed != .exec else { throw invalid("shell, test or bench") }
             mode = parsed
         case "--filter":
             guard !value.isEmpty else { throw invalid("a glob such as 'heap.*'") }
@@ -141,6 +208,9 @@ public struct CommandLineOptions: Equatable, Sendable {
         case "--rows":
             guard !value.isEmpty else { throw invalid("a glob such as 'cow_*'") }
             filter = value
+        case "--extra":
+            guard !value.isEmpty else { throw invalid("a folder of test programs") }
+            extraTestDirectory = value
         case "--json":
             guard !value.isEmpty else { throw invalid("a file path") }
             jsonPath = value
@@ -190,13 +260,15 @@ public enum HelpText {
         repository, or pass --root PATH.
 
         commands:
-          build    build the kernel (make kernel)
+          build    build the kernel and the user programs (make build)
           iso      build a bootable ISO for one mode
           run      boot the shell interactively on this terminal
           test     boot the test mode, stream its KTAP output and summarize it
           debug    boot paused and attach gdb with a hardware breakpoint
           bench    boot the bench mode and print its figures as a table
           boottime time several boots of the test mode
+          exec     run one static host program on lwcos and exit with its status
+          cc       compile a C program for lwcos with musl-gcc -static
 
         Run 'lwcos <command> --help' for the options of a command.
         """
@@ -208,8 +280,10 @@ public enum HelpText {
             return """
                 usage: lwcos build [--root PATH]
 
-                Runs 'make kernel', which writes build/kernel.elf (with DWARF, for gdb)
-                and build/kernel.iso.elf (stripped, for the ISO).
+                Runs 'make build', which writes build/kernel.elf (with DWARF, for gdb),
+                build/kernel.iso.elf (stripped, for the ISO), the user programs in
+                build/rootfs and build/initramfs.cpio. When the user programs fail to
+                build, it builds the kernel alone and warns; ISOs then have no /init.
 
                 options:
                 \(root)
@@ -241,16 +315,21 @@ public enum HelpText {
                 """
         case .test:
             return """
-                usage: lwcos test [--filter GLOB] [--cmdline ARGS] [--timeout SECONDS]
+                usage: lwcos test [--filter GLOB] [--extra DIR] [--cmdline ARGS] [--timeout SECONDS]
                                   [--accel tcg|kvm] [--memory SIZE]
 
-                Builds the kernel, boots the test mode and streams its serial output,
-                also written to build/test-serial.log. Prints the failed cases and a
-                summary. Exits 0 only when QEMU exited 33 and the final KTAP result
+                Builds the kernel and the user programs, boots the test mode and streams
+                its serial output, also written to build/test-serial.log. The kernel's
+                suites run first, then /init runs each program in /tests as a subtest of
+                the suite 'user' (cases named user.PROGRAM.CASE). Prints the failed cases
+                and a summary. Exits 0 only when QEMU exited 33 and the final KTAP result
                 arrived; 1 when the run failed.
 
                 options:
-                  --filter GLOB       run only the test cases whose suite.case name matches
+                  --filter GLOB       run only the matching cases: kernel cases by suite.case,
+                                      user cases by PROGRAM.CASE
+                  --extra DIR         also run every executable file in DIR as a test program
+                                      in /tests; names must differ from the built-in tests
                   --cmdline ARGS      extra kernel command-line words, separated by spaces
                   --timeout SECONDS   wall-clock limit of the boot (default: \(Int(TestRunner.defaultTimeout)))
                   --accel tcg|kvm     CPU emulation (default: tcg)
@@ -312,6 +391,51 @@ public enum HelpText {
                   --accel tcg|kvm     CPU emulation (default: tcg)
                   --timeout SECONDS   wall-clock limit of each boot (default: \(Int(TestRunner.defaultTimeout)))
                   --memory SIZE       guest memory such as 256M or 1G (default: 256M)
+                \(root)
+                """
+        case .exec:
+            return """
+                usage: lwcos exec [options] PROGRAM [ARGS...] [options]
+
+                Runs PROGRAM, a static x86-64 ELF on this host, on lwcos: copies
+                build/rootfs to build/rootfs-exec, adds PROGRAM as /bin/NAME, boots the
+                exec mode (with loglevel=3) and writes the program's output to standard
+                output as it arrives. Standard input goes to the guest console: a pipe or
+                file is sent whole, then end of file; a terminal is put in raw mode and
+                each key is sent as typed (the guest echoes it). Ctrl-C stops the boot.
+
+                After PROGRAM, only the options below are taken by lwcos; every other
+                word goes to the program, and every word after '--' does.
+
+                exit status:
+                  N                   the program's exit status, or 128 + signal number
+                                      when a signal killed it (139 for SIGSEGV)
+                  2                   invalid lwcos options or arguments
+                  125                 lwcos could not run the program to its end: a build
+                                      or staging error, a kernel panic, a timeout, or no
+                                      exit status line; the last 50 serial lines go to
+                                      standard error
+                  130                 Ctrl-C
+
+                options:
+                  --timeout SECONDS   wall-clock limit of the boot (default: \(Int(ExecRunner.defaultTimeout)))
+                  --keep-log          keep the serial output in build/exec-serial.log
+                  --accel tcg|kvm     CPU emulation (default: tcg)
+                  --memory SIZE       guest memory such as 256M or 1G (default: 256M)
+                  --cmdline ARGS      extra kernel command-line words, separated by spaces
+                \(root)
+                """
+        case .cc:
+            return """
+                usage: lwcos cc FILE.c... -o OUT [compiler flags]
+
+                Compiles a program for lwcos: runs 'musl-gcc -static -O2 -Iuser/lib FILE.c...
+                -o OUT' with the flags given, and links build/user/libuser.a (the KTAP
+                helper and liblwc) when 'make build' made it. The compiler's messages are
+                shown unchanged and lwcos exits with its status. Run the result with
+                'lwcos exec OUT'.
+
+                options:
                 \(root)
                 """
         }

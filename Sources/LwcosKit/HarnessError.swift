@@ -21,6 +21,8 @@ public enum HarnessError: Error, Equatable, Sendable, CustomStringConvertible {
     case timedOut(command: String, seconds: Double)
     /// A file or folder could not be written.
     case fileSystem(path: String, message: String)
+    /// A host file cannot run as a program on lwcos, for example a dynamically linked one.
+    case invalidProgram(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -47,6 +49,8 @@ public enum HarnessError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "raise the limit with --timeout SECONDS"
         case .fileSystem(let path, let message):
             return "cannot write \(path): \(message)"
+        case .invalidProgram(let path, let reason):
+            return "\(path): \(reason)"
         }
     }
 }

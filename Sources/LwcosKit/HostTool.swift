@@ -12,6 +12,8 @@ public enum HostTool: String, CaseIterable, Sendable {
     case clang = "clang"
     case nasm = "nasm"
     case lld = "ld.lld"
+    case cpio = "cpio"
+    case muslGCC = "musl-gcc"
 
     /// The Debian package, or packages, that provide the program.
     public var debianPackage: String {
@@ -26,6 +28,8 @@ public enum HostTool: String, CaseIterable, Sendable {
         case .clang: return "clang"
         case .nasm: return "nasm"
         case .lld: return "lld"
+        case .cpio: return "cpio"
+        case .muslGCC: return "musl-tools"
         }
     }
 

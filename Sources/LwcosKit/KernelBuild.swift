@@ -1,6 +1,42 @@
 import Foundation
 
-/// Builds the kernel with the repository's Makefile.
+/// The products of a build: the kernel always, the initramfs when the user programs built.
+public struct BuildProducts: Sendable, Equatable {
+    /// `build/initramfs.cpio`, or nil when `make build` failed and only the kernel was built.
+    public var initramfs: String?
+    /// Why the user programs are missing: the error of `make build`. Nil when they built.
+    public var userProgramsError: HarnessError?
+
+    public init(initramfs: String?, userProgramsError: HarnessError? = nil) {
+        self.initramfs = initramfs
+        self.userProgramsError = userProgramsError
+    }
+
+    /// The multiboot2 modules every ISO gets: the initramfs, when there is one.
+    public var modules: [BootModule] {
+        initramfs.map { [BootModule.initramfs(source: $0)] } ?? []
+    }
+
+    /// A one-paragraph warning for a build without user programs, or nil when they built.
+    public var warning: String? {
+        guard let userProgramsError else { return nil }
+        return "the user programs failed to build, so the ISO has no initramfs and the kernel "
+            + "runs without /init (no shell, no user tests); 'make build' reported:\n\(userProgramsError)"
+    }
+
+    /// Returns the initramfs, or throws naming `command` when the user programs failed to build.
+    public func requireInitramfs(for command: String) throws(HarnessError) -> String {
+        guard let initramfs else {
+            let reason = userProgramsError.map { ":\n\($0)" } ?? ""
+            throw .missingFile(
+                path: "build/initramfs.cpio",
+                hint: "\(command) needs the user programs, and 'make build' failed\(reason)")
+        }
+        return initramfs
+    }
+}
+
+/// Builds the kernel and the user programs with the repository's Makefile.
 public struct KernelBuild: Sendable {
     public var repository: Repository
     public var tools: ToolLocator
@@ -10,15 +46,31 @@ public struct KernelBuild: Sendable {
         self.tools = tools
     }
 
-    /// Runs `make -C <root> kernel`, passing each line of its standard output to `onLine`,
-    /// and checks that both kernel ELFs exist afterwards. When make fails, the error contains
-    /// the tail of both its output streams.
-    public func run(onLine: (@Sendable (String) -> Void)? = nil) throws(HarnessError) {
+    /// Runs `make -C <root> build`, which builds both kernel ELFs, every user program into
+    /// `build/rootfs` and `build/initramfs.cpio`, passing each line of its standard output
+    /// to `onLine`.
+    ///
+    /// When `make build` fails, the kernel alone may still build: `make kernel` runs next,
+    /// and the products carry no initramfs and the first error, so commands that can boot
+    /// without user programs still work. When `make kernel` fails too, its error is thrown
+    /// with the tail of both of its output streams.
+    @discardableResult
+    public func run(onLine: (@Sendable (String) -> Void)? = nil) throws(HarnessError) -> BuildProducts {
         try tools.require(HostTool.build)
         guard let make = tools.find(HostTool.make.rawValue) else {
             throw .missingTool(.make)
         }
-        try ChildProcess.check(make, ["-C", repository.root, "kernel"], onLine: onLine)
+
+        // The whole build first; the kernel alone when the user programs fail.
+        var products = BuildProducts(initramfs: repository.initramfsPath)
+        do {
+            try ChildProcess.check(make, ["-C", repository.root, "build"], onLine: onLine)
+        } catch .interrupted {
+            throw .interrupted
+        } catch {
+            products = BuildProducts(initramfs: nil, userProgramsError: error)
+            try ChildProcess.check(make, ["-C", repository.root, "kernel"], onLine: onLine)
+        }
 
         for path in [repository.kernelDebugELF, repository.kernelISOELF]
         where !FileManager.default.fileExists(atPath: path) {
@@ -26,6 +78,16 @@ public struct KernelBuild: Sendable {
                 path: path,
                 hint: "'make kernel' succeeded but did not produce it; the Makefile's kernel target must build it")
         }
+        if products.initramfs != nil {
+            for path in [repository.initramfsPath, repository.rootfsDirectory + "/init"]
+            where !FileManager.default.fileExists(atPath: path) {
+                products = BuildProducts(
+                    initramfs: nil,
+                    userProgramsError: .missingFile(
+                        path: path, hint: "'make build' succeeded but did not produce it"))
+            }
+        }
+        return products
     }
 }
 

@@ -20,10 +20,12 @@ public struct QEMUMachine: Sendable {
         throws(HarnessError) -> RunReport
     {
         let collector = SerialCollector()
-        let run = try boot(timeout: timeout, missingISOHint: "build it with 'lwcos iso --mode test'") { line in
-            collector.append(line)
-            onLine(line)
-        }
+        let run = try boot(
+            timeout: timeout, missingISOHint: "build it with 'lwcos iso --mode test'",
+            onLine: { line in
+                collector.append(line)
+                onLine(line)
+            })
 
         let (lines, document) = collector.finish()
         return RunReport(
@@ -35,11 +37,13 @@ public struct QEMUMachine: Sendable {
     /// Boots with the serial port on a pipe and no gdb stub, hands each serial line to
     /// `onLine` as it arrives, and returns how QEMU ended. The caller parses the lines.
     ///
-    /// After `timeout` seconds QEMU is killed. QEMU is reaped on every path, including
-    /// Ctrl-C when `ChildProcesses.installInterruptHandler()` ran. `missingISOHint` ends the
-    /// error when the ISO does not exist.
+    /// `input` feeds the guest's serial port, and `onData` receives the serial output as
+    /// raw chunks. After `timeout` seconds QEMU is killed. QEMU is reaped on every path,
+    /// including Ctrl-C when `ChildProcesses.installInterruptHandler()` ran.
+    /// `missingISOHint` ends the error when the ISO does not exist.
     public func boot(
-        timeout: Double, missingISOHint: String, onLine: @escaping @Sendable (String) -> Void
+        timeout: Double, missingISOHint: String, input: ChildInput = .nullDevice,
+        onData: (@Sendable (Data) -> Void)? = nil, onLine: (@Sendable (String) -> Void)? = nil
     ) throws(HarnessError) -> QEMUExit {
         var configuration = configuration
         configuration.serial = .pipe
@@ -48,7 +52,8 @@ public struct QEMUMachine: Sendable {
         guard FileManager.default.fileExists(atPath: configuration.iso) else {
             throw .missingFile(path: configuration.iso, hint: missingISOHint)
         }
-        let result = try ChildProcess.run(executable, configuration.arguments, timeout: timeout, onLine: onLine)
+        let result = try ChildProcess.run(
+            executable, configuration.arguments, input: input, timeout: timeout, onData: onData, onLine: onLine)
         return QEMUExit(
             exitStatus: result.signaled ? nil : result.status, standardError: result.standardError,
             duration: result.duration, timedOut: result.timedOut, interrupted: result.interrupted)

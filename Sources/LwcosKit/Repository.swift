@@ -52,7 +52,18 @@ public struct Repository: Sendable, Equatable {
     /// The debug-stripped kernel that goes into the ISO.
     public var kernelISOELF: String { buildDirectory + "/kernel.iso.elf" }
     public var gdbScript: String { root + "/tools/gdb/lwcos.gdb" }
+    /// The guest's file tree as `make build` lays it out: `/init`, `/bin`, `/tests`, ...
+    public var rootfsDirectory: String { buildDirectory + "/rootfs" }
+    /// `rootfsDirectory` packed as a cpio `newc` archive.
+    public var initramfsPath: String { buildDirectory + "/initramfs.cpio" }
+    /// The helpers user programs link against (the KTAP helper, liblwc).
+    public var userLibrary: String { buildDirectory + "/user/libuser.a" }
+    /// The headers of `userLibrary`.
+    public var userIncludeDirectory: String { root + "/user/lib" }
 
     public func isoPath(name: String) -> String { buildDirectory + "/lwcos-\(name).iso" }
     public func isoStagingDirectory(name: String) -> String { buildDirectory + "/iso-\(name)" }
+    /// A copy of the rootfs with files added, such as `build/rootfs-exec`.
+    public func stagedRootfsDirectory(name: String) -> String { buildDirectory + "/rootfs-\(name)" }
+    public func stagedInitramfsPath(name: String) -> String { buildDirectory + "/initramfs-\(name).cpio" }
 }

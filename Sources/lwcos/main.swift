@@ -1,6 +1,8 @@
-// The `lwcos` command-line tool: build, iso, run, test, debug, bench and boottime.
+// The `lwcos` command-line tool: build, iso, run, test, debug, bench, boottime, exec and cc.
 //
 // Exit statuses: 0 success, 1 a failed build or run, 2 a usage error, 130 Ctrl-C.
+// `lwcos exec` exits with the program's status, or 125 when that status is unknown;
+// `lwcos cc` exits with the compiler's.
 import Foundation
 import LwcosKit
 
@@ -22,14 +24,27 @@ func execute(_ options: CommandLineOptions) throws(HarnessError) -> Int32 {
     }
     ChildProcesses.shared.installInterruptHandler()
     let repository = try Repository.resolve(explicitRoot: options.root)
+    if command == .cc {
+        return try runCompiler(options, repository: repository)
+    }
+    // A program lwcos cannot run is rejected before the build, which takes longer.
+    if command == .exec, let program = options.program {
+        try StaticELF.validate(program)
+        _ = try ExecRunner.request(guestProgram: ExecRunner.guestPath(of: program), arguments: options.programArguments)
+    }
 
-    // Every command starts from an up-to-date kernel; make skips work already done. Only
-    // `build` shows make's output; for the others it appears only in the error on failure.
+    // Every command starts from an up-to-date kernel and initramfs; make skips work
+    // already done. Only `build` shows make's output; for the others it appears only in
+    // the error on failure.
+    let products: BuildProducts
     if command == .build {
-        try KernelBuild(repository: repository).run(onLine: { printNow($0) })
+        products = try KernelBuild(repository: repository).run(onLine: { printNow($0) })
     } else {
-        printError("lwcos: building the kernel (make kernel)")
-        try KernelBuild(repository: repository).run()
+        printError("lwcos: building the kernel and the user programs (make build)")
+        products = try KernelBuild(repository: repository).run()
+    }
+    if let warning = products.warning, command != .exec {
+        printError("lwcos: warning: " + warning)
     }
 
     switch command {
@@ -38,13 +53,14 @@ func execute(_ options: CommandLineOptions) throws(HarnessError) -> Int32 {
 
     case .iso:
         let mode = options.mode ?? .shell
-        let boot = BootConfiguration(mode: mode, filter: options.filter, extraWords: options.kernelWords)
+        let boot = BootConfiguration(
+            mode: mode, filter: options.filter, extraWords: options.kernelWords, modules: products.modules)
         let iso = try ISOBuilder(repository: repository).build(name: mode.rawValue, boot: boot)
         printNow(iso)
         return 0
 
     case .run:
-        let boot = BootConfiguration(mode: .shell, extraWords: options.kernelWords)
+        let boot = BootConfiguration(mode: .shell, extraWords: options.kernelWords, modules: products.modules)
         let iso = try ISOBuilder(repository: repository).build(name: BootMode.shell.rawValue, boot: boot)
         let configuration = QEMUConfiguration(iso: iso, accelerator: options.accelerator, memory: options.memory)
         printError("lwcos: booting \(iso); quit with Ctrl-A X")
@@ -52,17 +68,24 @@ func execute(_ options: CommandLineOptions) throws(HarnessError) -> Int32 {
         return interactiveExitStatus(status)
 
     case .test:
-        return try runTests(options, repository: repository)
+        return try runTests(options, repository: repository, products: products)
 
     case .bench:
-        return try runBench(options, repository: repository)
+        return try runBench(options, repository: repository, products: products)
 
     case .boottime:
-        return try runBootTime(options, repository: repository)
+        return try runBootTime(options, repository: repository, products: products)
+
+    case .exec:
+        return try runExec(options, repository: repository, products: products)
+
+    case .cc:
+        return try runCompiler(options, repository: repository)
 
     case .debug:
         let mode = options.mode ?? .shell
-        let boot = BootConfiguration(mode: mode, filter: options.filter, extraWords: options.kernelWords)
+        let boot = BootConfiguration(
+            mode: mode, filter: options.filter, extraWords: options.kernelWords, modules: products.modules)
         let iso = try ISOBuilder(repository: repository).build(name: "debug", boot: boot)
         let configuration = QEMUConfiguration(iso: iso, accelerator: options.accelerator, memory: options.memory)
         let session = GDBSession(repository: repository, qemu: configuration)
@@ -89,11 +112,24 @@ func interactiveExitStatus(_ status: Int32) -> Int32 {
 
 /// Boots the test mode, streams the serial output to the terminal and to
 /// build/test-serial.log, and prints the summary. Returns 0 only for a passing run.
-func runTests(_ options: CommandLineOptions, repository: Repository) throws(HarnessError) -> Int32 {
+func runTests(_ options: CommandLineOptions, repository: Repository, products: BuildProducts)
+    throws(HarnessError) -> Int32
+{
+    // --extra: the test programs join /tests of a staged copy of the rootfs.
+    var modules = products.modules
+    if let directory = options.extraTestDirectory {
+        _ = try products.requireInitramfs(for: "lwcos test --extra")
+        let stage = RootfsStage(repository: repository, name: "test")
+        let extra = try ExtraTests.files(in: directory, builtIn: stage.builtInTests())
+        modules = [BootModule.initramfs(source: try stage.build(adding: extra))]
+        printError("lwcos: added \(extra.map(\.guestPath).joined(separator: ", "))")
+    }
+
     let log = try createLog(repository.buildDirectory + "/test-serial.log")
     defer { try? log.close() }
 
-    let boot = BootConfiguration(mode: .test, filter: options.filter, extraWords: options.kernelWords)
+    let boot = BootConfiguration(
+        mode: .test, filter: options.filter, extraWords: options.kernelWords, modules: modules)
     let runner = TestRunner(
         repository: repository, accelerator: options.accelerator, memory: options.memory,
         timeout: options.timeout ?? TestRunner.defaultTimeout)
@@ -127,7 +163,9 @@ func displayPath(_ path: String, repository: Repository) -> String {
 /// Boots the bench mode with its serial output in build/bench-serial.log, prints the
 /// header and the table, and writes the JSON file when requested. Returns 0 only for a
 /// passing run.
-func runBench(_ options: CommandLineOptions, repository: Repository) throws(HarnessError) -> Int32 {
+func runBench(_ options: CommandLineOptions, repository: Repository, products: BuildProducts)
+    throws(HarnessError) -> Int32
+{
     let logPath = repository.buildDirectory + "/bench-serial.log"
     let log = try createLog(logPath)
     defer { try? log.close() }
@@ -137,7 +175,8 @@ func runBench(_ options: CommandLineOptions, repository: Repository) throws(Harn
         instructionCounting: options.instructionCounting, timeout: options.timeout ?? BenchRunner.defaultTimeout)
     let environment = try MeasurementEnvironment.collect(
         accelerator: options.accelerator, instructionCounting: options.instructionCounting)
-    let boot = BootConfiguration(mode: .bench, filter: options.filter, extraWords: options.kernelWords)
+    let boot = BootConfiguration(
+        mode: .bench, filter: options.filter, extraWords: options.kernelWords, modules: products.modules)
     printError("lwcos: booting the bench mode; serial output goes to \(displayPath(logPath, repository: repository))")
     let report = try runner.run(boot: boot) { line in
         log.write(Data((line + "\n").utf8))
@@ -170,12 +209,14 @@ func runBench(_ options: CommandLineOptions, repository: Repository) throws(Harn
 /// Boots the test mode `--runs` times, one boot after another, and prints the median,
 /// minimum and maximum of each milestone. Returns 1 when a boot does not reach the end of
 /// its tests, because its times would then describe a different boot.
-func runBootTime(_ options: CommandLineOptions, repository: Repository) throws(HarnessError) -> Int32 {
+func runBootTime(_ options: CommandLineOptions, repository: Repository, products: BuildProducts)
+    throws(HarnessError) -> Int32
+{
     let timer = BootTimer(
         repository: repository, accelerator: options.accelerator, memory: options.memory,
         timeout: options.timeout ?? TestRunner.defaultTimeout)
     let environment = try MeasurementEnvironment.collect(accelerator: options.accelerator, instructionCounting: false)
-    let iso = try timer.buildISO()
+    let iso = try timer.buildISO(modules: products.modules)
 
     var samples: [BootTimeSample] = []
     for run in 1...options.runs {
@@ -206,6 +247,54 @@ func runBootTime(_ options: CommandLineOptions, repository: Repository) throws(H
     return 0
 }
 
+/// Runs one host program on lwcos and returns its exit status, or 125 when it is unknown
+/// (see `ExecReport.harnessFailureStatus`), after printing why and the last serial lines.
+func runExec(_ options: CommandLineOptions, repository: Repository, products: BuildProducts)
+    throws(HarnessError) -> Int32
+{
+    guard let program = options.program else {
+        throw .usage(message: "missing PROGRAM: the host program to run on lwcos", command: "exec")
+    }
+    _ = try products.requireInitramfs(for: "lwcos exec")
+    let runner = ExecRunner(
+        repository: repository, accelerator: options.accelerator, memory: options.memory,
+        timeout: options.timeout ?? ExecRunner.defaultTimeout, kernelWords: options.kernelWords)
+    let iso = try runner.prepare(program: program, arguments: options.programArguments)
+
+    var log: FileHandle?
+    let logPath = repository.buildDirectory + "/exec-serial.log"
+    if options.keepLog {
+        log = try createLog(logPath)
+    }
+    defer { try? log?.close() }
+
+    let report = try runner.boot(iso: iso, input: .standardInput(), serialLog: log) { output in
+        FileHandle.standardOutput.write(output)
+    }
+    if options.keepLog {
+        printError("lwcos: serial output kept in \(displayPath(logPath, repository: repository))")
+    }
+    if let explanation = report.failureExplanation {
+        printError("lwcos exec: " + explanation)
+        if report.outcome != .interrupted {
+            printError("Last \(report.tailLines.count) serial lines:")
+            report.tailLines.forEach { printError("| " + $0) }
+        }
+    }
+    return report.exitStatus
+}
+
+/// Compiles with musl-gcc, shows its messages unchanged and returns its exit status.
+func runCompiler(_ options: CommandLineOptions, repository: Repository) throws(HarnessError) -> Int32 {
+    let result = try UserCompiler(repository: repository).compile(options.programArguments)
+    FileHandle.standardOutput.write(Data(result.standardOutput.utf8))
+    FileHandle.standardError.write(Data(result.standardError.utf8))
+    if result.interrupted {
+        return 130
+    }
+    return result.signaled ? 128 + result.status : result.status
+}
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     let options = try CommandLineOptions.parse(arguments)
@@ -218,5 +307,6 @@ do {
     exit(130)
 } catch {
     printError("lwcos: \(error)")
-    exit(1)
+    // lwcos exec keeps 0-124 and 126-255 for the program's own statuses.
+    exit(arguments.first == LwcosCommand.exec.rawValue ? ExecReport.harnessFailureStatus : 1)
 }

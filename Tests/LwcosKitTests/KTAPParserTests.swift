@@ -112,6 +112,55 @@ struct KTAPParserTests {
         #expect(document.isComplete)
     }
 
+    /// The kernel's suites, then the suite /init prints: one subtest per program of /tests,
+    /// each program's KTAP indented by 8 spaces, and init's own diagnostics.
+    @Test("user suite nests three deep")
+    func userSuite() throws {
+        let document = KTAPParser.parse("""
+            KTAP version 1
+            1..2
+                KTAP version 1
+                # Subtest: heap
+                1..1
+                ok 1 alloc_sizes
+            ok 1 heap
+            [info] init: started /init as pid 1 (mode test)
+                KTAP version 1
+                # Subtest: user
+                1..2
+                    KTAP version 1
+                    # Subtest: fork_wait
+                    1..2
+                    ok 1 fork_returns_child_pid
+                    # fork_returns_zero_in_child: EXPECT_EQ failed at user/tests/fork_wait.c:60
+                    not ok 2 fork_returns_zero_in_child
+                    # fork_wait: exited with status 1
+                    # leak: MemFree was 1000 kB before fork_wait and 996 kB after (-1 frames)
+                not ok 1 fork_wait
+                    KTAP version 1
+                    # Subtest: pipes
+                    1..1
+                    ok 1 pipe_eof_after_close # SKIP not yet
+                ok 2 pipes
+            not ok 2 user
+            """)
+        #expect(document.allCases.map(\.fullName) == [
+            "heap", "heap.alloc_sizes", "user", "user.fork_wait", "user.fork_wait.fork_returns_child_pid",
+            "user.fork_wait.fork_returns_zero_in_child", "user.pipes", "user.pipes.pipe_eof_after_close",
+        ])
+        #expect(document.isComplete)
+        #expect(document.problems == [])
+        let failed = document.leafCases.filter { $0.status.isFailure }.map(\.fullName)
+        #expect(failed == ["user.fork_wait.fork_returns_zero_in_child"])
+        let program = try #require(find(document, "user.fork_wait"))
+        #expect(program.status == .failed)
+        #expect(program.diagnostics == [
+            "fork_wait: exited with status 1", "leak: MemFree was 1000 kB before fork_wait and 996 kB after (-1 frames)",
+        ])
+        #expect(try #require(find(document, "user.pipes.pipe_eof_after_close")).status == .skipped)
+        #expect(try #require(find(document, "user")).number == 2)
+    }
+
     @Test("KTAP version 1 without a Subtest header")
     func versionLineOnlySubtest() throws {
         let document = KTAPParser.parse("""

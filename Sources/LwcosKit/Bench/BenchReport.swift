@@ -144,10 +144,12 @@ public struct BenchRunner: Sendable {
         onLine: @escaping @Sendable (String) -> Void = { _ in }
     ) throws(HarnessError) -> BenchReport {
         let collector = BenchCollector()
-        let exit = try machine.boot(timeout: timeout, missingISOHint: "build it with 'lwcos iso --mode bench'") { line in
-            collector.append(line)
-            onLine(line)
-        }
+        let exit = try machine.boot(
+            timeout: timeout, missingISOHint: "build it with 'lwcos iso --mode bench'",
+            onLine: { line in
+                collector.append(line)
+                onLine(line)
+            })
         let (lines, document) = collector.finish()
         return BenchReport(
             kernelWords: kernelWords, document: document, exit: exit, serialLines: lines, timeout: timeout)
