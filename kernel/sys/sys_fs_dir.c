@@ -1,6 +1,7 @@
 /* Calls on names and directories: getcwd, chdir, mkdir(at), rmdir,
  * unlink(at), rename, chmod and umask. Errors and their order are Linux's. */
 #include "fs/fcntl.h"
+#include "fs/file.h"
 #include "fs/namei.h"
 #include "fs/ramfs.h"
 #include "fs/vfs.h"
@@ -287,14 +288,11 @@ SYSCALL1(umask, uint32_t, mask)
     return old;
 }
 
-SYSCALL1(chdir, uint64_t, user_path)
+/* Make inode (a reference the call gives up) the cwd, if it is a
+ * directory cred may search. */
+static long change_dir(struct process *p, struct inode *inode)
 {
-    struct process *p = sys_fs_process();
-    struct inode *inode;
-    int err = lookup_at(p, AT_FDCWD, user_path, &inode);
-    if (err != 0)
-        return err;
-
+    int err = 0;
     if (!S_ISDIR(inode->mode))
         err = -ENOTDIR;
     else if (!cred_may_access(&p->cred, inode->mode, inode->uid, inode->gid, MAY_EXEC))
@@ -306,6 +304,53 @@ SYSCALL1(chdir, uint64_t, user_path)
     inode_put(p->cwd);
     p->cwd = inode;
     return 0;
+}
+
+SYSCALL1(chdir, uint64_t, user_path)
+{
+    struct process *p = sys_fs_process();
+    struct inode *inode;
+    int err = lookup_at(p, AT_FDCWD, user_path, &inode);
+    if (err != 0)
+        return err;
+    return change_dir(p, inode);
+}
+
+SYSCALL1(fchdir, int, fd)
+{
+    struct process *p = sys_fs_process();
+    struct file *f = sys_fs_io_file(p, fd);
+    if (f == NULL)
+        return -EBADF;
+    if (f->inode == NULL)
+        return -ENOTDIR;
+    return change_dir(p, inode_get(f->inode));
+}
+
+/* Linux's order: a negative length, then the lookup, then a directory
+ * (-EISDIR), another non-regular file (-EINVAL), then write permission. */
+SYSCALL2(truncate, uint64_t, user_path, int64_t, length)
+{
+    struct process *p = sys_fs_process();
+    if (length < 0)
+        return -EINVAL;
+    struct inode *inode;
+    int err = lookup_at(p, AT_FDCWD, user_path, &inode);
+    if (err != 0)
+        return err;
+
+    if (S_ISDIR(inode->mode))
+        err = -EISDIR;
+    else if (!S_ISREG(inode->mode) || inode->generate != NULL)
+        err = -EINVAL;
+    else if (!cred_may_access(&p->cred, inode->mode, inode->uid, inode->gid, MAY_WRITE))
+        err = -EACCES;
+    else if ((uint64_t)length > RAMFS_MAX_FILE_SIZE)
+        err = -EFBIG;
+    else
+        err = ramfs_truncate(inode, (uint64_t)length);
+    inode_put(inode);
+    return err;
 }
 
 /* Build the cwd's absolute path from the end of buf backwards, following

@@ -264,3 +264,31 @@ KTEST(fs_dir, access_and_chmod_as_root)
     EXPECT_EQ_S(t, sys_faccessat((uint64_t)AT_FDCWD, U("f"), W_OK, 0, 0, 0), 0);
     fs_test_env_end(&e);
 }
+
+KTEST(fs_dir, truncate_and_fchdir)
+{
+    struct fs_test_env e;
+    ASSERT_EQ_S(t, fs_test_env_begin(&e), 0);
+    ASSERT_EQ_S(t, sys_mkdir(U("d"), 0755, 0, 0, 0, 0), 0);
+    long fd = sys_open(U("f"), O_CREAT | O_RDWR, 0644, 0, 0, 0);
+    ASSERT_GE(t, fd, 0);
+    sys_write((uint64_t)fd, U("abcdefgh"), 8, 0, 0, 0);
+    struct kstat st;
+    char cwd[32];
+
+    EXPECT_EQ_S(t, sys_truncate(U("f"), 3, 0, 0, 0, 0), 0);
+    EXPECT_EQ_S(t, stat_path(&e, "f", &st), 0);
+    EXPECT_EQ(t, st.st_size, 3);
+    EXPECT_EQ_S(t, sys_truncate(U("f"), (uint64_t)-1, 0, 0, 0, 0), -EINVAL);
+    EXPECT_EQ_S(t, sys_truncate(U("d"), 0, 0, 0, 0, 0), -EISDIR);
+    EXPECT_EQ_S(t, sys_truncate(U("/dev/null"), 0, 0, 0, 0, 0), -EINVAL);
+    EXPECT_EQ_S(t, sys_truncate(U("nx"), 0, 0, 0, 0, 0), -ENOENT);
+
+    long dir = sys_open(U("d"), O_RDONLY | O_DIRECTORY, 0, 0, 0, 0);
+    EXPECT_EQ_S(t, sys_fchdir((uint64_t)fd, 0, 0, 0, 0, 0), -ENOTDIR);
+    EXPECT_EQ_S(t, sys_fchdir(99, 0, 0, 0, 0, 0), -EBADF);
+    EXPECT_EQ_S(t, sys_fchdir((uint64_t)dir, 0, 0, 0, 0, 0), 0);
+    EXPECT_EQ_S(t, cwd_of(&e, cwd, sizeof(cwd)), 14);
+    EXPECT_STREQ(t, cwd, "/tmp/fstest/d");
+    fs_test_env_end(&e);
+}
