@@ -1,5 +1,6 @@
-/* Calls on names and directories: getcwd, chdir, mkdir(at), rmdir,
- * unlink(at), rename, chmod and umask. Errors and their order are Linux's. */
+/* Calls on names and directories: getcwd, chdir, fchdir, mkdir(at), rmdir,
+ * unlink(at), rename, chmod, umask and truncate. Errors and their order
+ * are Linux's. */
 #include "fs/fcntl.h"
 #include "fs/file.h"
 #include "fs/namei.h"
