@@ -1,0 +1,174 @@
+/*
+ * The errors of the lwC calls: bad pointers (EFAULT), bad counts, flags and
+ * specifications (EINVAL), descriptors that name no lwC (EBADF), and missing rights
+ * (EPERM). A rejected call must change nothing, so most cases also check that no
+ * descriptor appeared and that the caller still runs where it did.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ktap.h"
+#include "lwc.h"
+
+#define PAGE 4096UL
+#define KERNEL_ADDRESS 0xffffffff80000000UL
+/* The exclusive end of user space in this kernel: 2^47 minus one guard page. */
+#define USER_SPACE_LIMIT 0x00007ffffffff000UL
+
+/* ---- Helpers (each lwc_*.c program carries its own copy) ---- */
+
+/* The descriptor number open() would return next. */
+static int lowest_free_fd(void)
+{
+    int fd = dup(0);
+
+    close(fd);
+    return fd;
+}
+
+static char *map_pages(size_t pages, char fill)
+{
+    char *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    if (p == MAP_FAILED)
+        return NULL;
+    if (fill != 0)
+        memset(p, fill, pages * PAGE);
+    return p;
+}
+
+static struct lwc_rspec mem_spec(unsigned flags, const void *start, size_t pages)
+{
+    struct lwc_rspec s = { .flags = LWC_MEM | flags };
+
+    s.sub.mem.start = (unsigned long)start;
+    s.sub.mem.end = (unsigned long)start + pages * PAGE;
+    return s;
+}
+
+static struct lwc_rspec fds_spec(unsigned flags, int from, int to)
+{
+    struct lwc_rspec s = { .flags = LWC_FILES | flags };
+
+    s.sub.fds.from = from;
+    s.sub.fds.to = to;
+    return s;
+}
+
+static void skip_without_lwc(void)
+{
+    ktap_skip("lwC system calls are not available (ENOSYS)");
+}
+
+/* Run CASES, or report each as skipped when the kernel has no lwC calls (Linux). */
+static int run_cases(int argc, char **argv, const struct ktap_case *cases, size_t count)
+{
+    static struct ktap_case skipped[64];
+
+    errno = 0;
+    if (!(lwSwitch(-1, NULL, NULL) == -1 && errno == ENOSYS) || count > 64)
+        return ktap_main(argc, argv, cases, count);
+    for (size_t i = 0; i < count; i++)
+        skipped[i] = (struct ktap_case){ cases[i].name, skip_without_lwc };
+    return ktap_main(argc, argv, skipped, count);
+}
+
+/* ---- Bad arguments: nothing is created ---- */
+
+static void create_bad_spec_pointer_efault(void)
+{
+    int expected = lowest_free_fd();
+    char *unmapped = map_pages(1, 0);
+
+    ASSERT_TRUE(unmapped != NULL);
+    munmap(unmapped, PAGE);
+    EXPECT_ERRNO(lwCreate(NULL, 1, 0, NULL, NULL), EFAULT);
+    EXPECT_ERRNO(lwCreate((const struct lwc_rspec *)KERNEL_ADDRESS, 1, 0, NULL, NULL), EFAULT);
+    EXPECT_ERRNO(lwCreate((const struct lwc_rspec *)unmapped, 1, 0, NULL, NULL), EFAULT);
+    EXPECT_EQ(lowest_free_fd(), expected);
+}
+
+static void create_bad_count_einval(void)
+{
+    static struct lwc_rspec specs[1000];
+    int expected = lowest_free_fd();
+
+    for (int i = 0; i < 1000; i++)
+        specs[i] = (struct lwc_rspec){ .flags = LWC_CREDS };
+    EXPECT_ERRNO(lwCreate(specs, -1, 0, NULL, NULL), EINVAL);
+    EXPECT_ERRNO(lwCreate(specs, 1000, 0, NULL, NULL), EINVAL);
+    EXPECT_EQ(lowest_free_fd(), expected);
+}
+
+static void create_bad_spec_einval(void)
+{
+    char *pages = map_pages(2, 'p');
+    int expected = lowest_free_fd();
+
+    ASSERT_TRUE(pages != NULL);
+    struct lwc_rspec bad[] = {
+        { .flags = LWC_CREDS | 0x1000 },                        /* unknown flag */
+        { .flags = 0 },                                         /* type 0 */
+        { .flags = 0xf },                                       /* unknown type */
+        { .flags = LWC_CREDS | LWC_SHARE | LWC_UNMAP },         /* two modes */
+        mem_spec(0, pages + 8, 1),                              /* unaligned start */
+        { .flags = LWC_MEM, .sub.mem = { (unsigned long)pages, (unsigned long)pages + 100 } },
+        { .flags = LWC_MEM, .sub.mem = { (unsigned long)pages, (unsigned long)pages } },
+        { .flags = LWC_MEM, .sub.mem = { PAGE, USER_SPACE_LIMIT + PAGE } },
+        { .flags = LWC_MEM, .sub.mem = { USER_SPACE_LIMIT, KERNEL_ADDRESS } },
+        fds_spec(0, -1, 3),                                     /* only one of -1, -1 */
+        fds_spec(0, 5, 4),                                      /* from > to */
+        fds_spec(0, 0, 1 << 20),                                /* beyond any table */
+        { .flags = LWC_SYSCALLS | LWC_SHARE, .sub.sys = { 10, 5 } },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct lwc_rspec pair[2] = { { .flags = LWC_CREDS }, bad[i] };
+
+        if (!EXPECT_ERRNO(lwCreate(pair, 2, 0, NULL, NULL), EINVAL))
+            ktap_diag("    spec %zu: flags 0x%x", i, bad[i].flags);
+    }
+    EXPECT_EQ(lowest_free_fd(), expected);
+    munmap(pages, 2 * PAGE);
+}
+
+static void create_unknown_flags_einval(void)
+{
+    int expected = lowest_free_fd();
+
+    EXPECT_ERRNO(lwCreate(NULL, 0, 0x2, NULL, NULL), EINVAL);
+    EXPECT_ERRNO(lwCreate(NULL, 0, LWC_SYSTRAP | 0x100, NULL, NULL), EINVAL);
+    EXPECT_ERRNO(lwCreate(NULL, 0, -1, NULL, NULL), EINVAL);
+    EXPECT_EQ(lowest_free_fd(), expected);
+}
+
+static void create_bad_result_pointers_efault(void)
+{
+    int expected = lowest_free_fd();
+    char *unmapped = map_pages(1, 0);
+    const char *text = "read-only";
+
+    ASSERT_TRUE(unmapped != NULL);
+    munmap(unmapped, PAGE);
+    EXPECT_ERRNO(lwCreate(NULL, 0, 0, (int *)unmapped, NULL), EFAULT);
+    EXPECT_ERRNO(lwCreate(NULL, 0, 0, (int *)KERNEL_ADDRESS, NULL), EFAULT);
+    EXPECT_ERRNO(lwCreate(NULL, 0, 0, (int *)text, NULL), EFAULT);
+    EXPECT_ERRNO(lwCreate(NULL, 0, 0, NULL, (struct lwc_args *)unmapped), EFAULT);
+    EXPECT_ERRNO(lwCreate(NULL, 0, 0, NULL, (struct lwc_args *)KERNEL_ADDRESS), EFAULT);
+    EXPECT_ERRNO(lwCreate(NULL, 0, 0, NULL, (struct lwc_args *)text), EFAULT);
+    EXPECT_EQ(lowest_free_fd(), expected);
+}
+
+static const struct ktap_case cases[] = {
+    KTAP_CASE(create_bad_spec_pointer_efault),
+    KTAP_CASE(create_bad_count_einval),
+    KTAP_CASE(create_bad_spec_einval),
+    KTAP_CASE(create_unknown_flags_einval),
+    KTAP_CASE(create_bad_result_pointers_efault),
+};
+
+int main(int argc, char **argv)
+{
+    return run_cases(argc, argv, cases, sizeof cases / sizeof cases[0]);
+}
