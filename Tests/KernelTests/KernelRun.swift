@@ -19,14 +19,26 @@ enum BootVariant: String, CaseIterable, Sendable {
     case injectSkipInvlpg = "inject-skip-invlpg"
     /// `lwcos.tlbcheck.inject=skip-reuse-flush`: the kernel reuses PCIDs without a flush.
     case injectSkipReuseFlush = "inject-skip-reuse-flush"
+    /// The whole suite with the fixture `harness_extra_fail` added to /tests, as
+    /// `lwcos test --extra` adds it; its case `deliberately_fails` fails.
+    case extraFail = "extra-fail"
 
     /// The ISO name, `build/lwcos-<name>.iso`. The prefix keeps these ISOs apart from the
     /// ones `lwcos test` and `lwcos iso` build, which may run at the same time.
     var isoName: String { "swift-" + rawValue }
 
+    /// Whether the boot gets the initramfs, so that /init runs the user suite after the
+    /// kernel's. Boots that end in the kernel's own tests skip it to stay short.
+    var runsUserPrograms: Bool {
+        switch self {
+        case .standard, .selftestFail, .pcidOff, .extraFail: return true
+        case .selftestPanic, .selftestFault, .injectSkipInvlpg, .injectSkipReuseFlush: return false
+        }
+    }
+
     var boot: BootConfiguration {
         switch self {
-        case .standard: return BootConfiguration(mode: .test)
+        case .standard, .extraFail: return BootConfiguration(mode: .test)
         case .selftestFail: return BootConfiguration(mode: .test, extraWords: ["lwcos.test.selftest=fail"])
         case .selftestPanic: return BootConfiguration(mode: .test, extraWords: ["lwcos.test.selftest=panic"])
         case .selftestFault: return BootConfiguration(mode: .test, extraWords: ["lwcos.test.selftest=fault"])
@@ -47,7 +59,9 @@ enum BootVariant: String, CaseIterable, Sendable {
 actor KernelRun {
     static let shared = KernelRun()
 
-    private var buildTask: Task<Result<Repository, HarnessError>, Never>?
+    private var buildTask: Task<Result<(Repository, BuildProducts), HarnessError>, Never>?
+    private var fixtureTasks: [String: Task<Result<String, HarnessError>, Never>] = [:]
+    private var execTasks: [ExecVariant: Task<Result<ExecReport, HarnessError>, Never>] = [:]
     private var isoTasks: [BootVariant: Task<Result<String, HarnessError>, Never>] = [:]
     private var bootTasks: [BootVariant: Task<Result<RunReport, HarnessError>, Never>] = [:]
 
@@ -56,21 +70,84 @@ actor KernelRun {
         ChildProcesses.shared.installInterruptHandler()
     }
 
-    /// Builds the kernel once and returns the repository.
+    /// Builds the kernel and the user programs once and returns the repository.
     func repository() async throws(HarnessError) -> Repository {
+        try await build().0
+    }
+
+    /// Returns the build products: the initramfs, or why the user programs are missing.
+    func products() async throws(HarnessError) -> BuildProducts {
+        try await build().1
+    }
+
+    private func build() async throws(HarnessError) -> (Repository, BuildProducts) {
         if buildTask == nil {
             buildTask = Task.detached {
-                await capture { () async throws(HarnessError) -> Repository in
+                await capture { () async throws(HarnessError) -> (Repository, BuildProducts) in
                     let repository = try Repository.locate(from: Self.packageDirectory)
-                    try await ChildProcess.offload { () throws(HarnessError) in
+                    let products = try await ChildProcess.offload { () throws(HarnessError) in
                         try KernelBuild(repository: repository).run()
                     }
-                    return repository
+                    return (repository, products)
                 }
             }
         }
         guard let buildTask else { throw .interrupted }
         return try await buildTask.value.get()
+    }
+
+    /// Compiles `Tests/Fixtures/<source>.c` once with `lwcos cc`'s compiler and returns the
+    /// program's path, `build/swift-fixtures/<folder>/<name>`.
+    func fixture(_ source: String, name: String, folder: String = "bin") async throws(HarnessError) -> String {
+        let key = folder + "/" + name
+        if fixtureTasks[key] == nil {
+            fixtureTasks[key] = Task.detached {
+                await capture { () async throws(HarnessError) -> String in
+                    let repository = try await KernelRun.shared.repository()
+                    return try await ChildProcess.offload { () throws(HarnessError) in
+                        try Self.compileFixture(source, name: name, folder: folder, repository: repository)
+                    }
+                }
+            }
+        }
+        guard let task = fixtureTasks[key] else { throw .interrupted }
+        return try await task.value.get()
+    }
+
+    private static func compileFixture(_ source: String, name: String, folder: String, repository: Repository)
+        throws(HarnessError) -> String
+    {
+        let directory = repository.buildDirectory + "/swift-fixtures/" + folder
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .fileSystem(path: directory, message: "\(error)")
+        }
+        let output = directory + "/" + name
+        let arguments = [packageDirectory + "/Tests/Fixtures/" + source + ".c", "-o", output, "-Wall", "-Werror"]
+        let result = try UserCompiler(repository: repository).compile(arguments)
+        guard result.status == 0, !result.signaled else {
+            throw .commandFailed(
+                command: "musl-gcc " + arguments.joined(separator: " "), status: result.status,
+                output: result.standardOutput + result.standardError)
+        }
+        return output
+    }
+
+    /// Returns the initramfs module of `variant`: none, build/initramfs.cpio, or a staged copy.
+    private func modules(_ variant: BootVariant, repository: Repository) async throws(HarnessError) -> [BootModule] {
+        guard variant.runsUserPrograms else { return [] }
+        let products = try await products()
+        guard variant == .extraFail else { return products.modules }
+
+        _ = try products.requireInitramfs(for: "the --extra boot")
+        let program = try await fixture("extra_fail", name: "harness_extra_fail", folder: "extra")
+        let directory = (program as NSString).deletingLastPathComponent
+        return try await ChildProcess.offload { () throws(HarnessError) in
+            let stage = RootfsStage(repository: repository, name: variant.isoName)
+            let files = try ExtraTests.files(in: directory, builtIn: stage.builtInTests())
+            return [BootModule.initramfs(source: try stage.build(adding: files))]
+        }
     }
 
     /// Builds the ISO of `variant` once and returns its path.
@@ -79,8 +156,10 @@ actor KernelRun {
             isoTasks[variant] = Task.detached {
                 await capture { () async throws(HarnessError) -> String in
                     let repository = try await KernelRun.shared.repository()
-                    return try await ChildProcess.offload { () throws(HarnessError) in
-                        try ISOBuilder(repository: repository).build(name: variant.isoName, boot: variant.boot)
+                    var boot = variant.boot
+                    boot.modules = try await KernelRun.shared.modules(variant, repository: repository)
+                    return try await ChildProcess.offload { [boot] () throws(HarnessError) in
+                        try ISOBuilder(repository: repository).build(name: variant.isoName, boot: boot)
                     }
                 }
             }
@@ -103,6 +182,27 @@ actor KernelRun {
             }
         }
         guard let task = bootTasks[variant] else { throw .interrupted }
+        return try await task.value.get()
+    }
+
+    /// Runs `variant` with `lwcos exec`'s machinery once and returns the report.
+    func execReport(_ variant: ExecVariant) async throws(HarnessError) -> ExecReport {
+        if execTasks[variant] == nil {
+            execTasks[variant] = Task.detached {
+                await capture { () async throws(HarnessError) -> ExecReport in
+                    let repository = try await KernelRun.shared.repository()
+                    _ = try await KernelRun.shared.products().requireInitramfs(for: "lwcos exec")
+                    let program = try await KernelRun.shared.fixture(variant.source, name: variant.programName)
+                    return try await ChildProcess.offload { () throws(HarnessError) in
+                        let runner = ExecRunner(repository: repository, name: variant.stageName, timeout: Self.bootTimeout)
+                        return try runner.run(
+                            program: program, arguments: variant.arguments, files: variant.guestFiles,
+                            input: .bytes(Data()))
+                    }
+                }
+            }
+        }
+        guard let task = execTasks[variant] else { throw .interrupted }
         return try await task.value.get()
     }
 
@@ -165,4 +265,46 @@ struct KernelCase: Sendable, CustomTestStringConvertible {
     }
 
     var testDescription: String { fullName }
+}
+
+/// A program the oracle test runs on the host and with `lwcos exec`.
+enum ExecVariant: String, CaseIterable, Sendable {
+    /// Prints its name, arguments and AT_PAGESZ, copies a file and exits 3.
+    case probe
+    /// Prints a line and dies of SIGSEGV: status 139 on both systems.
+    case segfault
+
+    var source: String {
+        switch self {
+        case .probe: return "oracle_probe"
+        case .segfault: return "segfault"
+        }
+    }
+
+    var programName: String { "harness_" + source }
+
+    /// `build/rootfs-<name>`, `build/lwcos-<name>.iso`: apart from `lwcos exec`'s own.
+    var stageName: String { "swift-exec-" + rawValue }
+
+    /// The probe's input file, at the same relative path on both systems. The host run's
+    /// working folder contains it, and so does the guest's root, which is the working
+    /// folder of /init and therefore of the program.
+    static let inputPath = "oracle/input.txt"
+    static let inputContents = Data("first line\n\ttabbed line\nlast line without a newline".utf8)
+
+    var arguments: [String] {
+        switch self {
+        case .probe: return [Self.inputPath, "3", "two words", "", "--help"]
+        case .segfault: return []
+        }
+    }
+
+    var guestFiles: [RootfsFile] {
+        switch self {
+        case .probe:
+            return [RootfsFile(contents: .bytes(Self.inputContents), guestPath: "/" + Self.inputPath, mode: 0o644)]
+        case .segfault:
+            return []
+        }
+    }
 }

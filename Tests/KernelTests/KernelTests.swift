@@ -103,6 +103,84 @@ struct KernelTests {
         #expect(failed.contains("ktest.selftest_fail"))
     }
 
+    /// /init runs every program in /tests as a subtest of the last top-level suite, so
+    /// user cases have three-part names: `user.<program>.<case>`.
+    @Test("standard boot runs the user suite")
+    func userSuite() async throws {
+        let products = try await KernelRun.shared.products()
+        try #require(products.initramfs != nil, "\(products.warning ?? "")")
+        let report = try await KernelRun.shared.report(.standard)
+        let user = try #require(report.document.cases.last, "\(Self.failureText(report))")
+
+        #expect(user.name == "user", "\(Self.failureText(report))")
+        #expect(user.number == report.document.plan)
+        #expect(!user.subtests.isEmpty, "\(Self.failureText(report))")
+        let leaves = report.document.leafCases.filter { $0.path.first == "user" }
+        #expect(!leaves.isEmpty)
+        #expect(leaves.allSatisfy { $0.path.count == 3 }, "\(leaves.map(\.fullName))")
+    }
+
+    @Test("--extra reports the failing extra program")
+    func extraFailingProgram() async throws {
+        let report = try await KernelRun.shared.report(.extraFail)
+        #expect(report.outcome == .failed, "\(Self.failureText(report))")
+        #expect(report.exitStatus == QEMUConfiguration.ExitStatus.testFailed)
+        #expect(report.document.isComplete, "\(report.document.problems)")
+
+        // Compared with the standard boot, only the fixture's failing case is new.
+        let failed = Set(Self.failedLeaves(report))
+        let failedBefore = Set(Self.failedLeaves(try await KernelRun.shared.report(.standard)))
+        let expected = "user.harness_extra_fail.deliberately_fails"
+        #expect(failed.subtracting(failedBefore) == [expected], "\(Self.failureText(report))")
+        let passing = report.allCases.first { $0.fullName == "user.harness_extra_fail.passes" }
+        #expect(passing?.status == .passed)
+        let failing = report.allCases.first { $0.fullName == expected }
+        #expect(failing?.diagnostics == ["deliberately_fails: this case fails on purpose to test the harness"])
+    }
+
+    /// Linux is the oracle: the same static program must print the same bytes and end
+    /// with the same status on the host and under `lwcos exec`.
+    @Test("exec matches the host", arguments: ExecVariant.allCases)
+    func execMatchesHost(_ variant: ExecVariant) async throws {
+        let program = try await KernelRun.shared.fixture(variant.source, name: variant.programName)
+        let host = try Self.runOnHost(program, variant: variant)
+        let report = try await KernelRun.shared.execReport(variant)
+        let failure = (report.failureExplanation ?? "") + "\n" + report.tailLines.joined(separator: "\n")
+
+        #expect(report.outcome == .exited(host.status), "\(failure)")
+        #expect(report.exitStatus == host.status)
+        let outputs = "lwcos: \(String(decoding: report.output, as: UTF8.self).debugDescription)\n"
+            + "host:  \(String(decoding: host.output, as: UTF8.self).debugDescription)"
+        #expect(report.output == host.output, "\(outputs)\n\(failure)")
+        switch variant {
+        case .probe:
+            #expect(host.status == 3)
+        case .segfault:
+            #expect(host.status == 128 + SIGSEGV)
+        }
+    }
+
+    /// Runs `program` on the host in a fresh folder holding the variant's input files and
+    /// returns its standard output and its status, 128 + signal number for a signal.
+    static func runOnHost(_ program: String, variant: ExecVariant) throws -> (output: Data, status: Int32) {
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("lwcos-oracle-\(variant.rawValue)-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: folder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for file in variant.guestFiles {
+            guard case .bytes(let data) = file.contents else { continue }
+            let path = folder + file.guestPath
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try data.write(to: URL(fileURLWithPath: path))
+        }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+
+        let result = try ChildProcess.run(program, variant.arguments, directory: folder, timeout: 30)
+        let status = result.signaled ? 128 + result.status : result.status
+        return (Data(result.standardOutput.utf8), status)
+    }
+
     @Test("selftest=panic reports a panic")
     func selftestPanic() async throws {
         let report = try await KernelRun.shared.report(.selftestPanic)
