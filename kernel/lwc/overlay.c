@@ -54,7 +54,10 @@ SYSCALL3(lwOverlay, int, fd, uint64_t, user_specs, int, nspecs)
     for (int i = 0; i < nspecs && rc == 0; i++)
         rc = overlay_allowed(&d->rights, &specs[i]);
 
+    /* Hold the target: closing the caller's descriptors below may drop the
+     * last one naming it, and its table must outlive the loop. */
     struct lwc *target = d->target;
+    lwc_get(target);
     for (int i = 0; i < nspecs && rc == 0; i++) {
         const struct lwc_rspec *s = &specs[i];
         bool share = (s->flags & LWC_MODE_MASK) == LWC_SHARE;
@@ -80,6 +83,7 @@ SYSCALL3(lwOverlay, int, fd, uint64_t, user_specs, int, nspecs)
             break;
         }
     }
+    lwc_put(target);    /* frees it if no descriptor names it any more */
     kfree(specs);
     return rc;
 }
