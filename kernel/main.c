@@ -13,6 +13,7 @@
 #include "arch/x86_64/trap.h"
 #include "boot/cmdline.h"
 #include "boot/multiboot2.h"
+#include "fs/vfs.h"
 #include "kconsole.h"
 #include "lib/kbench.h"
 #include "lib/klog.h"
@@ -42,6 +43,7 @@ static void processes_init(void)
     pic_init();
     timer_init();
     sched_init();
+    vfs_init();     /* the boot tree (/, /dev, /proc, /tmp) gets the first inodes */
     serial_enable_receive_interrupt();
     pic_unmask(IRQ_TIMER);
     pic_unmask(IRQ_COM1);
@@ -118,21 +120,31 @@ void kmain(uint32_t magic, uint64_t info_phys)
          frame_free_count() * PAGE_SIZE >> 20, frame_total_count());
 
     processes_init();
-    bool have_init = init_load_initramfs();
+    bool have_init;
 
     switch (boot_mode) {
     case BOOT_MODE_TEST: {
-        int failed = ktest_run_all(have_init);
+        /* The kernel's own tests run first, on a file system the initramfs
+         * has not touched yet; /init then runs the user suite. */
+        bool user_suite = init_have_initramfs();
+        int failed = ktest_run_all(user_suite);
         if (tlbcheck_failures() != 0)
             klog(KLOG_ERROR, "mm", "the TLB model checker reported %lu failures",
                  tlbcheck_failures());
         init_kernel_tests_failed = failed != 0 || tlbcheck_failures() != 0;
+        have_init = user_suite && init_load_initramfs();
+        if (user_suite && !have_init) {
+            kprintf("# user: the initramfs has no runnable /init\n");
+            kprintf("not ok %u user\n", ktest_top_level_count() + 1);
+            machine_exit(DEBUG_EXIT_FAIL);
+        }
         if (!have_init)
             machine_exit(init_kernel_tests_failed ? DEBUG_EXIT_FAIL : DEBUG_EXIT_PASS);
         break;
     }
     case BOOT_MODE_BENCH: {
         /* Kernel rows first; /init then runs the user-program rows. */
+        have_init = init_load_initramfs();
         int failed = kbench_run_all(boot_options.filter);
         init_kernel_tests_failed = failed != 0;
         if (!have_init)
@@ -140,12 +152,14 @@ void kmain(uint32_t magic, uint64_t info_phys)
         break;
     }
     case BOOT_MODE_EXEC:
+        have_init = init_load_initramfs();
         if (!have_init) {
             klog(KLOG_ERROR, "boot", "exec mode needs an initramfs with /init");
             machine_exit(DEBUG_EXIT_FAIL);
         }
         break;
     case BOOT_MODE_SHELL:
+        have_init = init_load_initramfs();
         if (!have_init)
             kconsole_run();
         break;

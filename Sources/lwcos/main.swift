@@ -259,7 +259,8 @@ func runExec(_ options: CommandLineOptions, repository: Repository, products: Bu
     let runner = ExecRunner(
         repository: repository, accelerator: options.accelerator, memory: options.memory,
         timeout: options.timeout ?? ExecRunner.defaultTimeout, kernelWords: options.kernelWords)
-    let iso = try runner.prepare(program: program, arguments: options.programArguments)
+    let input = ExecInput.standardInput()
+    let iso = try runner.prepare(program: program, arguments: options.programArguments, echoInput: input.isTerminal)
 
     var log: FileHandle?
     let logPath = repository.buildDirectory + "/exec-serial.log"
@@ -268,7 +269,7 @@ func runExec(_ options: CommandLineOptions, repository: Repository, products: Bu
     }
     defer { try? log?.close() }
 
-    let report = try runner.boot(iso: iso, input: .standardInput(), serialLog: log) { output in
+    let report = try runner.boot(iso: iso, input: input, serialLog: log) { output in
         FileHandle.standardOutput.write(output)
     }
     if options.keepLog {

@@ -132,7 +132,7 @@ SYSCALL5(lwCreate, uint64_t, user_specs, int, nspecs, int, flags, uint64_t, user
     lwc_get(child);     /* held until the descriptors below take over */
     child->cred = p->cred;
     memcpy(child->sigactions, p->sigactions, sizeof(child->sigactions));
-    child->vm = vm_space_clone(p->vm);
+    child->vm = vm_space_clone_private(p->vm);
     child->fds = fd_table_clone(p->fds);
     rc = child->vm == NULL || child->fds == NULL ? -ENOMEM : 0;
     if (flags & LWC_SYSTRAP) {

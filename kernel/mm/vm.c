@@ -133,7 +133,22 @@ void vm_space_destroy(struct vm_space *space)
     kfree(space);
 }
 
-struct vm_space *vm_space_clone(struct vm_space *parent)
+int vm_copy_page_now(struct vm_space *dst, uint64_t va, pte_t src_pte, unsigned prot)
+{
+    uint64_t copy = frame_alloc();
+    if (copy == 0)
+        return -ENOMEM;
+    memcpy(phys_to_virt(copy), phys_to_virt(pte_phys(src_pte)), PAGE_SIZE);
+    pte_t *ptep = pt_walk(dst->root, va, true);
+    if (ptep == NULL) {
+        frame_free(copy);
+        return -ENOMEM;
+    }
+    *ptep = copy | vm_prot_to_pte(prot);
+    return 0;
+}
+
+static struct vm_space *clone_space(struct vm_space *parent, bool fork_semantics)
 {
     struct vm_space *child = vm_space_create();
     struct pending_invalidations pending = { 0 };
@@ -143,18 +158,29 @@ struct vm_space *vm_space_clone(struct vm_space *parent)
 
     list_for_each(node, &parent->regions) {
         struct vm_region *r = container_of(node, struct vm_region, link);
-        if (vm_region_add(child, r->start, r->end, r->prot, r->kind, r->flags) != 0)
+        bool share = fork_semantics && (r->flags & VM_SHARED);
+        bool copy_now = !share && (r->flags & (VM_SHARED | VM_LWC_SHARED));
+        unsigned flags = share ? r->flags & ~VM_LWC_SHARED : r->flags & ~(VM_SHARED | VM_LWC_SHARED);
+        if (vm_region_add(child, r->start, r->end, r->prot, r->kind, flags) != 0)
             goto fail;
 
         uint64_t va = r->start;
         pte_t *ptep;
         while ((ptep = pt_next_present(parent->root, &va, r->end)) != NULL) {
+            if (copy_now) {
+                /* Shared with someone else: copy-on-write would split
+                 * that sharing at the parent's next write. */
+                if (vm_copy_page_now(child, va, *ptep, r->prot) != 0)
+                    goto fail;
+                va += PAGE_SIZE;
+                continue;
+            }
             pte_t *child_ptep = pt_walk(child->root, va, true);
             if (child_ptep == NULL)
                 goto fail;
 
             pte_t pte = *ptep;
-            if (!(r->flags & VM_SHARED) && (pte & PTE_WRITE)) {
+            if (!share && (pte & PTE_WRITE)) {
                 /* Private and writable: both sides become read-only, and
                  * the first write in either copies the frame. */
                 pte = (pte & ~PTE_WRITE) | PTE_COW;
@@ -173,6 +199,16 @@ fail:
     pending_flush(parent, &pending, "copy-on-write clone");
     vm_space_destroy(child);
     return NULL;
+}
+
+struct vm_space *vm_space_clone(struct vm_space *parent)
+{
+    return clone_space(parent, true);
+}
+
+struct vm_space *vm_space_clone_private(struct vm_space *parent)
+{
+    return clone_space(parent, false);
 }
 
 int vm_unmap(struct vm_space *space, uint64_t start, uint64_t end)

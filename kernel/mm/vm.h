@@ -31,7 +31,8 @@ enum vm_region_kind {
 };
 
 enum vm_region_flags {
-    VM_SHARED = 1 << 0, /* clones share the frames writable instead of copying */
+    VM_SHARED = 1 << 0,     /* mmap MAP_SHARED: fork shares the frames writable */
+    VM_LWC_SHARED = 1 << 1, /* frames shared writable with another lwC (lwC SHARE) */
 };
 
 /* A VM_STACK region grows down to at most VM_STACK_MAX_SIZE below its end,
@@ -65,9 +66,17 @@ enum vm_access {
 struct vm_space *vm_space_create(void);
 /* Free every page, table and region. The space must not be loaded. */
 void vm_space_destroy(struct vm_space *space);
-/* Copy-on-write copy: private writable pages become read-only in both and
- * share frames; VM_SHARED regions share frames writable. NULL if no memory. */
+/* Copy-on-write copy, as fork makes: private writable pages become
+ * read-only in both and share frames; VM_SHARED regions share frames
+ * writable; pages shared with another lwC are copied at once (so that
+ * sharing stays intact). NULL if no memory. */
 struct vm_space *vm_space_clone(struct vm_space *parent);
+/* The same for lwCreate: every page is private to the copy, so shared
+ * pages (VM_SHARED or VM_LWC_SHARED) are copied at once. */
+struct vm_space *vm_space_clone_private(struct vm_space *parent);
+
+/* Give dst a private copy of src's frame at va, now (not copy-on-write). */
+int vm_copy_page_now(struct vm_space *dst, uint64_t va, pte_t src_pte, unsigned prot);
 
 /* Make [start, end) of dst a copy of the same range of src: copy-on-write
  * (share false) or the same frames, writable where the region is (share

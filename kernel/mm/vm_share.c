@@ -23,17 +23,29 @@ int vm_clone_range(struct vm_space *dst, struct vm_space *src, uint64_t start, u
     if (share && vm_region_isolate(src, start, end) != 0)
         return -ENOMEM;
 
-    /* 2. Regions, clipped to the range. Shared ranges are marked VM_SHARED
-     * on both sides, so later clones keep them shared. */
+    /* 2. Regions, clipped to the range. Shared ranges are marked
+     * VM_LWC_SHARED on both sides, so later copies copy them at once. */
     list_for_each(node, &src->regions) {
         struct vm_region *r = container_of(node, struct vm_region, link);
         uint64_t from = r->start > start ? r->start : start;
         uint64_t to = r->end < end ? r->end : end;
         if (from >= to)
             continue;
-        if (share)
-            r->flags |= VM_SHARED;
-        rc = vm_region_add(dst, from, to, r->prot, r->kind, r->flags);
+        unsigned flags = r->flags & ~(VM_SHARED | VM_LWC_SHARED);
+        if (share) {
+            r->flags |= VM_LWC_SHARED;
+            flags |= VM_LWC_SHARED;
+            /* Sharing needs a frame on both sides now: a page touched
+             * later would otherwise get two separate zero frames. */
+            for (uint64_t va = from; va < to; va += PAGE_SIZE) {
+                if (!pte_present(vm_lookup(src, va)) && r->prot != 0) {
+                    rc = vm_fault(src, va, (r->prot & VM_WRITE) ? VM_ACCESS_WRITE : VM_ACCESS_READ);
+                    if (rc != 0)
+                        return rc;
+                }
+            }
+        }
+        rc = vm_region_add(dst, from, to, r->prot, r->kind, flags);
         if (rc != 0)
             return rc;
     }
@@ -53,6 +65,14 @@ int vm_clone_range(struct vm_space *dst, struct vm_space *src, uint64_t start, u
             ptep = pt_walk(src->root, va, false);
         }
         pte_t pte = *ptep;
+        if (!share && r != NULL && (r->flags & (VM_SHARED | VM_LWC_SHARED))) {
+            /* Copying a page shared with someone else: copy it now. */
+            rc = vm_copy_page_now(dst, va, pte, r->prot);
+            if (rc != 0)
+                return rc;
+            va += PAGE_SIZE;
+            continue;
+        }
         if (!share && (pte & PTE_WRITE)) {
             pte = (pte & ~PTE_WRITE) | PTE_COW;
             vm_set_pte(src, va, ptep, pte);

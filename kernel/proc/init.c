@@ -19,6 +19,15 @@ bool init_kernel_tests_failed;
 #define INIT_PATH "/init"
 #define INITRAMFS_MODULE "initramfs"
 
+bool init_have_initramfs(void)
+{
+    for (size_t i = 0; i < boot_info.module_count; i++) {
+        if (strcmp(boot_info.modules[i].name, INITRAMFS_MODULE) == 0)
+            return true;
+    }
+    return false;
+}
+
 bool init_load_initramfs(void)
 {
     for (size_t i = 0; i < boot_info.module_count; i++) {

@@ -10,6 +10,8 @@
  * still reports failure. */
 extern bool init_kernel_tests_failed;
 
+/* Did GRUB load an initramfs module? */
+bool init_have_initramfs(void);
 /* Unpack the initramfs module, if GRUB loaded one. Returns whether /init exists. */
 bool init_load_initramfs(void);
 

@@ -95,8 +95,9 @@ SYSCALL6(mmap, uint64_t, addr, uint64_t, length, unsigned long, prot, unsigned l
         return -ENOMEM;
     if (!(flags & MAP_ANONYMOUS)) {
         /* NOTE: file mappings are not supported yet. */
-        if (p->fds == NULL || fd_lookup(p->fds, fd) == NULL)
-            return -EBADF;
+        struct file *f = p->fds != NULL ? fd_lookup(p->fds, fd) : NULL;
+        if (f == NULL || f->kind == FILE_LWC)
+            return -EBADF;      /* lwC descriptors too (rule 9) */
         return -ENODEV;
     }
 

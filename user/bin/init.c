@@ -35,6 +35,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "names.h"
@@ -478,8 +479,10 @@ static void run_benches(void)
 }
 
 /*
- * Run the command of the exec file (one argument a line, the program path first) and
- * print "lwcos-exec: exit status N", N being the exit code or 128 + the signal number.
+ * Run the command of the exec file (one argument a line, the program path first)
+ * between the line "lwcos-exec: start" and the byte 0x1e followed by
+ * "lwcos-exec: exit status N", N being the exit code or 128 + the signal number.
+ * With /etc/lwcos-exec-noecho present, the console does not echo input.
  */
 static void run_exec_file(void)
 {
@@ -516,6 +519,17 @@ static void run_exec_file(void)
         power_off(false);
     }
 
+    /* Piped input must not come back as echo: the host sent it, not a user. */
+    if (access("/etc/lwcos-exec-noecho", F_OK) == 0) {
+        struct termios tio;
+        if (tcgetattr(0, &tio) == 0) {
+            tio.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
+            tcsetattr(0, TCSANOW, &tio);
+        }
+    }
+
+    /* The harness prints exactly what lies between these two markers. */
+    printf("lwcos-exec: start\n");
     fflush(stdout);
     pid = fork();
     if (pid == 0) {
@@ -529,7 +543,7 @@ static void run_exec_file(void)
     }
     status = wait_for(pid);
     reap_exited_children();
-    printf("lwcos-exec: exit status %d\n",
+    printf("\x1elwcos-exec: exit status %d\n",
            WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
     power_off(true);
 }

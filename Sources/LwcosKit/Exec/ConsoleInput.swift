@@ -14,6 +14,14 @@ public enum ExecInput: Sendable, Equatable {
     /// terminal in raw mode until the program exits. The guest's tty echoes and edits.
     case terminal(Int32)
 
+    /// Whether a person types the input (then the guest echoes it, as a terminal does).
+    public var isTerminal: Bool {
+        if case .terminal = self {
+            return true
+        }
+        return false
+    }
+
     /// `.terminal` when `descriptor` is a terminal, else `.descriptor`.
     public static func standardInput(_ descriptor: Int32 = STDIN_FILENO) -> ExecInput {
         isatty(descriptor) == 1 ? .terminal(descriptor) : .descriptor(descriptor)

@@ -120,6 +120,9 @@ public struct ExecRunner: Sendable {
     public static let defaultTimeout: Double = TestRunner.defaultTimeout
     /// The file `/init` reads in exec mode: one argument a line, the program's path first.
     public static let requestPath = "/etc/lwcos-exec"
+    /// When this file exists, `/init` turns the console's echo off before the program
+    /// runs, so input piped from the host is not printed back (Linux does not echo a pipe).
+    public static let noEchoPath = "/etc/lwcos-exec-noecho"
     /// `loglevel=3` keeps kernel log lines (info and warnings) out of the program's output.
     public static let kernelLogWords = ["loglevel=3"]
 
@@ -167,18 +170,21 @@ public struct ExecRunner: Sendable {
 
     /// Checks `program`, stages it with `arguments` and `files` and builds the ISO; returns
     /// the ISO's path.
-    public func prepare(program: String, arguments: [String], files: [RootfsFile] = []) throws(HarnessError)
-        -> String
-    {
+    public func prepare(
+        program: String, arguments: [String], files: [RootfsFile] = [], echoInput: Bool = true
+    ) throws(HarnessError) -> String {
         try StaticELF.validate(program)
         let guestProgram = Self.guestPath(of: program)
         let request = try Self.request(guestProgram: guestProgram, arguments: arguments)
 
         // /etc/lwcos-exec last, so that no file in `files` replaces it.
-        let staged = files + [
+        var staged = files + [
             RootfsFile.program(program, at: guestProgram),
             RootfsFile(contents: .bytes(request), guestPath: Self.requestPath, mode: 0o644),
         ]
+        if !echoInput {
+            staged.append(RootfsFile(contents: .bytes(Data()), guestPath: Self.noEchoPath, mode: 0o644))
+        }
         let archive = try RootfsStage(repository: repository, name: name, tools: tools).build(adding: staged)
         let boot = BootConfiguration(
             mode: .exec, extraWords: Self.kernelLogWords + kernelWords,
@@ -223,7 +229,7 @@ public struct ExecRunner: Sendable {
         program: String, arguments: [String], files: [RootfsFile] = [], input: ExecInput = .none,
         serialLog: FileHandle? = nil, onOutput: @escaping @Sendable (Data) -> Void = { _ in }
     ) throws(HarnessError) -> ExecReport {
-        let iso = try prepare(program: program, arguments: arguments, files: files)
+        let iso = try prepare(program: program, arguments: arguments, files: files, echoInput: input.isTerminal)
         return try boot(iso: iso, input: input, serialLog: serialLog, onOutput: onOutput)
     }
 }
