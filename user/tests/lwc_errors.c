@@ -160,12 +160,119 @@ static void create_bad_result_pointers_efault(void)
     EXPECT_EQ(lowest_free_fd(), expected);
 }
 
+/* ---- lwSwitch, lwSyscall and lwRestrict: nothing switches or changes ---- */
+
+/* A child that counts its entries: its first reply must say 1 after failed switches. */
+static int child_entries;
+
+static int spawn_counter(void)
+{
+    int caller = -2;
+    int fd = lwCreate(NULL, 0, 0, &caller, NULL);
+
+    if (fd < 0 || caller == -1)
+        return fd;
+    for (;;) {
+        struct lwc_args out = { .v = { ++child_entries } };
+
+        caller = lwSwitch(caller, &out, NULL);
+        if (caller < 0)
+            _exit(120);
+    }
+}
+
+static void switch_bad_descriptor_ebadf(void)
+{
+    int pipe_fds[2];
+    int child = spawn_counter();
+    struct lwc_args reply;
+
+    ASSERT_GE(child, 0);
+    ASSERT_OK(pipe(pipe_fds));
+    EXPECT_ERRNO(lwSwitch(1, NULL, NULL), EBADF);
+    EXPECT_ERRNO(lwSwitch(-1, NULL, NULL), EBADF);
+    EXPECT_ERRNO(lwSwitch(5000, NULL, NULL), EBADF);
+    EXPECT_ERRNO(lwSwitch(pipe_fds[0], NULL, NULL), EBADF);
+    EXPECT_ERRNO(lwSwitch(lowest_free_fd(), NULL, NULL), EBADF);
+    ASSERT_EQ(lwSwitch(child, NULL, &reply), child);
+    EXPECT_EQ(reply.v[0], 1);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    close(child);
+}
+
+static void switch_to_current_einval(void)
+{
+    int copy = dup(LWC_ROOT_FD);
+
+    ASSERT_GE(copy, 0);
+    EXPECT_ERRNO(lwSwitch(LWC_ROOT_FD, NULL, NULL), EINVAL);
+    EXPECT_ERRNO(lwSwitch(copy, NULL, NULL), EINVAL);
+    close(copy);
+}
+
+static void switch_bad_pointers_efault(void)
+{
+    int child = spawn_counter();
+    char *unmapped = map_pages(1, 0);
+    const char *text = "read-only";
+    struct lwc_args reply;
+
+    ASSERT_GE(child, 0);
+    ASSERT_TRUE(unmapped != NULL);
+    munmap(unmapped, PAGE);
+    EXPECT_ERRNO(lwSwitch(child, (struct lwc_args *)unmapped, NULL), EFAULT);
+    EXPECT_ERRNO(lwSwitch(child, (struct lwc_args *)KERNEL_ADDRESS, NULL), EFAULT);
+    EXPECT_ERRNO(lwSwitch(child, NULL, (struct lwc_args *)unmapped), EFAULT);
+    EXPECT_ERRNO(lwSwitch(child, NULL, (struct lwc_args *)KERNEL_ADDRESS), EFAULT);
+    EXPECT_ERRNO(lwSwitch(child, NULL, (struct lwc_args *)text), EFAULT);
+    /* None of them entered the child. */
+    ASSERT_EQ(lwSwitch(child, NULL, &reply), child);
+    EXPECT_EQ(reply.v[0], 1);
+    close(child);
+}
+
+static void lwsyscall_bad_requests(void)
+{
+    int child = spawn_counter();
+    long args[6] = { 0 };
+
+    ASSERT_GE(child, 0);
+    EXPECT_ERRNO(lwSyscall(1, 0, 39, args), EBADF);
+    EXPECT_ERRNO(lwSyscall(-1, 0, 39, args), EBADF);
+    EXPECT_ERRNO(lwSyscall(child, 0x80, 39, args), EINVAL);
+    EXPECT_ERRNO(lwSyscall(child, 0, 39, (const long *)KERNEL_ADDRESS), EFAULT);
+    EXPECT_EQ(lwSyscall(child, 0, 39, args), getpid());
+    close(child);
+}
+
+static void restrict_bad_requests(void)
+{
+    int child = spawn_counter();
+    struct lwc_rspec bad = { .flags = 0 };
+
+    ASSERT_GE(child, 0);
+    EXPECT_ERRNO(lwRestrict(1, NULL, 0), EBADF);
+    EXPECT_ERRNO(lwRestrict(-1, NULL, 0), EBADF);
+    EXPECT_ERRNO(lwRestrict(child, NULL, 1), EFAULT);
+    EXPECT_ERRNO(lwRestrict(child, &bad, 1), EINVAL);
+    EXPECT_ERRNO(lwRestrict(child, &bad, -1), EINVAL);
+    /* The rejected calls left every right in place. */
+    EXPECT_EQ(lwSyscall(child, 0, 39, NULL), getpid());
+    close(child);
+}
+
 static const struct ktap_case cases[] = {
     KTAP_CASE(create_bad_spec_pointer_efault),
     KTAP_CASE(create_bad_count_einval),
     KTAP_CASE(create_bad_spec_einval),
     KTAP_CASE(create_unknown_flags_einval),
     KTAP_CASE(create_bad_result_pointers_efault),
+    KTAP_CASE(switch_bad_descriptor_ebadf),
+    KTAP_CASE(switch_to_current_einval),
+    KTAP_CASE(switch_bad_pointers_efault),
+    KTAP_CASE(lwsyscall_bad_requests),
+    KTAP_CASE(restrict_bad_requests),
 };
 
 int main(int argc, char **argv)
