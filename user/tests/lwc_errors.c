@@ -1,8 +1,8 @@
 /*
  * The errors of the lwC calls: bad pointers (EFAULT), bad counts, flags and
- * specifications (EINVAL), descriptors that name no lwC (EBADF), and missing rights
- * (EPERM). A rejected call must change nothing, so most cases also check that no
- * descriptor appeared and that the caller still runs where it did.
+ * specifications (EINVAL), and descriptors that name no lwC (EBADF). A rejected call
+ * must change nothing, so most cases also check that no descriptor appeared and that
+ * no lwC was entered. The EPERM cases are in lwc_rights and lwc_overlay.
  */
 #include <fcntl.h>
 #include <string.h>
@@ -162,7 +162,7 @@ static void create_bad_result_pointers_efault(void)
 
 /* ---- lwSwitch, lwSyscall and lwRestrict: nothing switches or changes ---- */
 
-/* A child that counts its entries: its first reply must say 1 after failed switches. */
+/* A child that counts its entries: its first reply is 1 after failed switches. */
 static int child_entries;
 
 static int spawn_counter(void)
