@@ -138,6 +138,7 @@ SYSCALL5(lwCreate, uint64_t, user_specs, int, nspecs, int, flags, uint64_t, user
     if (flags & LWC_SYSTRAP) {
         child->systrap = true;
         child->monitor = cur;
+        lwc_get(cur);       /* the monitor lives as long as the child may trap */
         lwc_syscalls_set_default(child);
     }
     struct lwc_rights creator_rights = { .flags = LWC_R_SWITCH };

@@ -126,8 +126,11 @@ int lwc_fork_all(struct process *parent, struct process *child, struct thread *t
         else
             rc = remap_descriptors(m->to[i]->fds, m);
     }
-    for (unsigned i = 0; i < m->count; i++)
+    for (unsigned i = 0; i < m->count; i++) {
         m->to[i]->monitor = map_lwc(m, m->from[i]->monitor);
+        if (m->to[i]->monitor != NULL)
+            lwc_get(m->to[i]->monitor);
+    }
 
     if (rc == 0) {
         struct lwc *running = map_lwc(m, self->lwc);

@@ -31,6 +31,7 @@ void lwc_get(struct lwc *l)
 
 static void lwc_free(struct lwc *l)
 {
+    struct lwc *monitor = l->monitor;
     list_remove(&l->proc_link);
     struct fd_table *fds = l->fds;
     struct vm_space *vm = l->vm;
@@ -46,6 +47,8 @@ static void lwc_free(struct lwc *l)
     }
     if (fds != NULL)
         fd_table_put(fds);
+    if (monitor != NULL)
+        lwc_put(monitor);
 }
 
 void lwc_put(struct lwc *l)

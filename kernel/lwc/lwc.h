@@ -92,7 +92,7 @@ struct lwc {
     struct cred cred;
     struct k_sigaction sigactions[64];  /* dispositions belong to an lwC */
     bool systrap;                   /* calls off the allow-list switch to the monitor */
-    struct lwc *monitor;            /* where trapped calls go: the creator */
+    struct lwc *monitor;            /* where trapped calls go: the creator (a reference) */
     uint64_t syscall_direct[LWC_SYSCALL_BITMAP_WORDS];
     struct lwc_saved_thread saved[LWC_THREAD_SLOTS];
 };
