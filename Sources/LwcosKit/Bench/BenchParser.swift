@@ -61,12 +61,14 @@ public struct BenchDocument: Equatable, Sendable {
     /// The number after `BENCH version`, or nil when no version line arrived.
     public var version: Int?
     public var rows: [BenchRow]
-    /// Whether the `BENCH end` line arrived. Without it the run was cut short.
+    /// Whether the kernel's `BENCH end` line arrived. Without it an lwcos run was cut
+    /// short; a Linux run has none.
     public var ended: Bool
     public var problems: [BenchProblem]
 
-    /// Whether the output is whole and every line was valid: the version line, the rows
-    /// and `BENCH end` arrived and nothing was reported as a problem.
+    /// Whether the kernel's section is whole and every line was valid: the version line,
+    /// the kernel's rows and `BENCH end` arrived and nothing was reported as a problem.
+    /// The rows of the programs after `BENCH end` are judged by how the machine ended.
     public var isComplete: Bool { ended && problems.isEmpty }
 
     public func row(named name: String) -> BenchRow? {
@@ -74,15 +76,23 @@ public struct BenchDocument: Equatable, Sendable {
     }
 }
 
-/// A streaming parser for the kernel's bench output: feed it serial lines as they arrive,
-/// then call `finish()` for the rows.
+/// A streaming parser for bench output: feed it serial lines as they arrive, then call
+/// `finish()` for the rows.
 ///
-/// The format, version 1:
+/// The format, version 1, as lwcos prints it:
 ///
 ///     BENCH version 1
 ///     BENCH cr3_switch cycles 412 398 460 2000
 ///     BENCH pcid_flush ns n/a n/a n/a 0 no PCID on this CPU
 ///     BENCH end
+///     BENCH getppid cycles 884 850 930 2000
+///
+/// The kernel prints its own rows between `BENCH version 1` and `BENCH end`. Then /init
+/// runs each program of /bench, and their rows follow `BENCH end`. Under Linux only the
+/// programs print rows, so a parser made with `expectsKernelSection: false` requires
+/// neither the version line nor `BENCH end`. Whether the programs' rows are complete is
+/// not visible in the output: /init powers the machine off only after every program
+/// exited 0, so the caller judges that from how the machine ended.
 ///
 /// Fields after `BENCH` are name, unit, median, p10, p90 and iteration count, all
 /// non-negative decimal integers. A row that does not apply has `n/a` for the three
@@ -96,6 +106,10 @@ public struct BenchParser: Sendable {
     /// The word that starts every line of the format.
     public static let marker = "BENCH"
 
+    /// Whether the output must contain the kernel's `BENCH version` and `BENCH end` lines:
+    /// true for lwcos, false for Linux.
+    public let expectsKernelSection: Bool
+
     private var lineCount = 0
     private var version: Int?
     private var rows: [BenchRow] = []
@@ -103,11 +117,13 @@ public struct BenchParser: Sendable {
     private var ended = false
     private var problems: [BenchProblem] = []
 
-    public init() {}
+    public init(expectsKernelSection: Bool = true) {
+        self.expectsKernelSection = expectsKernelSection
+    }
 
     /// Parses a whole recorded output at once.
-    public static func parse(_ text: String) -> BenchDocument {
-        var parser = BenchParser()
+    public static func parse(_ text: String, expectsKernelSection: Bool = true) -> BenchDocument {
+        var parser = BenchParser(expectsKernelSection: expectsKernelSection)
         // `\r\n` is one Character in Swift, so split at every newline Character.
         for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             parser.feed(String(line))
@@ -136,10 +152,6 @@ public struct BenchParser: Sendable {
         }
         let report = { (message: String) in messages.append(message) }
 
-        if ended {
-            report("BENCH line after BENCH end")
-            return
-        }
         let fields = Array(words.dropFirst())
         switch fields.first {
         case nil:
@@ -153,7 +165,9 @@ public struct BenchParser: Sendable {
                 report("second BENCH version line")
                 return
             }
-            if !rows.isEmpty {
+            if ended {
+                report("BENCH version line after BENCH end")
+            } else if !rows.isEmpty {
                 report("BENCH version line after the first row")
             }
             version = number
@@ -161,6 +175,10 @@ public struct BenchParser: Sendable {
                 report("unsupported version \(number): this harness reads version \(Self.supportedVersion)")
             }
         case "end":
+            if ended {
+                report("second BENCH end line")
+                return
+            }
             if fields.count != 1 {
                 report("unexpected words after BENCH end")
             }
@@ -179,6 +197,9 @@ public struct BenchParser: Sendable {
     /// `BENCH end` is reported here.
     public func finish() -> BenchDocument {
         var problems = problems
+        guard expectsKernelSection else {
+            return BenchDocument(version: version, rows: rows, ended: ended, problems: problems)
+        }
         if version == nil {
             problems.append(BenchProblem(line: nil, text: nil, message: "missing 'BENCH version' line"))
         }
