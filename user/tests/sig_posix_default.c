@@ -195,9 +195,13 @@ static void sigpipe_kills_writer(void)
     pid = ktap_fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
+        /* Until the parent closes its read end, the writes fill the pipe and then
+         * block; the write after that close raises SIGPIPE. */
         close(fds[0]);
-        if (write(fds[1], "x", 1) != 1)
-            _exit(100);
+        for (int i = 0; i < 1000000; i++) {
+            if (write(fds[1], "x", 1) != 1)
+                _exit(100);
+        }
         _exit(42);
     }
     close(fds[0]);
@@ -216,9 +220,11 @@ static void sigpipe_ignored_gives_epipe(void)
     if (pid == 0) {
         signal(SIGPIPE, SIG_IGN);
         close(fds[0]);
-        if (write(fds[1], "x", 1) == -1 && errno == EPIPE)
-            _exit(42);
-        _exit(100);
+        for (int i = 0; i < 1000000; i++) {
+            if (write(fds[1], "x", 1) != 1)
+                _exit(errno == EPIPE ? 42 : 100);
+        }
+        _exit(101);
     }
     close(fds[0]);
     close(fds[1]);
