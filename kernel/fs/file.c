@@ -47,6 +47,8 @@ static bool fd_valid(int fd)
 
 static void set_cloexec(struct fd_table *t, int fd, bool cloexec)
 {
+    if (fd >= t->capacity)
+        return;
     uint64_t bit = 1ull << (fd % 64);
     if (cloexec)
         t->cloexec[fd / 64] |= bit;
@@ -56,7 +58,37 @@ static void set_cloexec(struct fd_table *t, int fd, bool cloexec)
 
 bool fd_get_cloexec(const struct fd_table *t, int fd)
 {
-    return fd_valid(fd) && (t->cloexec[fd / 64] >> (fd % 64)) & 1;
+    return fd_valid(fd) && fd < t->capacity && (t->cloexec[fd / 64] >> (fd % 64)) & 1;
+}
+
+bool fd_slot_free(const struct fd_table *t, int fd)
+{
+    return fd >= t->capacity || t->files[fd] == NULL;
+}
+
+/* Make room for descriptor fd. Returns 0, or -ENOMEM with the table unchanged. */
+static int fd_table_reserve(struct fd_table *t, int fd)
+{
+    if (fd < t->capacity)
+        return 0;
+    int capacity = (fd / FD_TABLE_STEP + 1) * FD_TABLE_STEP;
+    struct file **files = kzalloc((size_t)capacity * sizeof(*files));
+    uint64_t *cloexec = kzalloc((size_t)capacity / 64 * sizeof(uint64_t));
+    if (files == NULL || cloexec == NULL) {
+        kfree(files);
+        kfree(cloexec);
+        return -ENOMEM;
+    }
+    if (t->capacity > 0) {
+        memcpy(files, t->files, (size_t)t->capacity * sizeof(*files));
+        memcpy(cloexec, t->cloexec, (size_t)t->capacity / 64 * sizeof(uint64_t));
+    }
+    kfree(t->files);
+    kfree(t->cloexec);
+    t->files = files;
+    t->cloexec = cloexec;
+    t->capacity = capacity;
+    return 0;
 }
 
 int fd_set_cloexec(struct fd_table *t, int fd, bool cloexec)
@@ -80,11 +112,22 @@ struct fd_table *fd_table_clone(const struct fd_table *t)
     struct fd_table *copy = fd_table_create();
     if (copy == NULL)
         return NULL;
-    for (int fd = 0; fd < FD_TABLE_SIZE; fd++) {
+    /* Only as many slots as the highest open descriptor needs. */
+    int highest = -1;
+    for (int fd = 0; fd < t->capacity; fd++) {
+        if (t->files[fd] != NULL)
+            highest = fd;
+    }
+    if (highest >= 0 && fd_table_reserve(copy, highest) != 0) {
+        kfree(copy);
+        return NULL;
+    }
+    for (int fd = 0; fd <= highest; fd++) {
         if (t->files[fd] != NULL)
             copy->files[fd] = file_get(t->files[fd]);
     }
-    memcpy(copy->cloexec, t->cloexec, sizeof(copy->cloexec));
+    if (highest >= 0)
+        memcpy(copy->cloexec, t->cloexec, (size_t)copy->capacity / 64 * sizeof(uint64_t));
     return copy;
 }
 
@@ -102,8 +145,10 @@ void fd_table_put(struct fd_table *t)
         panic("fd_table_put: table %p has no reference to drop", (void *)t);
     if (--t->refcount != 0)
         return;
-    for (int fd = 0; fd < FD_TABLE_SIZE; fd++)
+    for (int fd = 0; fd < t->capacity; fd++)
         fd_close(t, fd);
+    kfree(t->files);
+    kfree(t->cloexec);
     kfree(t);
 }
 
@@ -114,7 +159,9 @@ int fd_install(struct fd_table *t, struct file *f, int min_fd, bool cloexec)
 
     /* The top slot is the root lwC's; ordinary installs never take it. */
     for (int fd = min_fd; fd < FD_TABLE_SIZE - 1; fd++) {
-        if (t->files[fd] == NULL) {
+        if (fd_slot_free(t, fd)) {
+            if (fd_table_reserve(t, fd) != 0)
+                return -ENOMEM;
             t->files[fd] = f;
             set_cloexec(t, fd, cloexec);
             return fd;
@@ -125,8 +172,10 @@ int fd_install(struct fd_table *t, struct file *f, int min_fd, bool cloexec)
 
 int fd_install_at(struct fd_table *t, int fd, struct file *f, bool cloexec)
 {
-    if (!fd_valid(fd))
-        return -EBADF;
+    if (!fd_valid(fd) || fd_table_reserve(t, fd) != 0) {
+        file_put(f);
+        return fd_valid(fd) ? -ENOMEM : -EBADF;
+    }
     struct file *old = t->files[fd];
     t->files[fd] = f;
     set_cloexec(t, fd, cloexec);
@@ -136,7 +185,7 @@ int fd_install_at(struct fd_table *t, int fd, struct file *f, bool cloexec)
 
 struct file *fd_lookup(struct fd_table *t, int fd)
 {
-    if (t == NULL || !fd_valid(fd))
+    if (t == NULL || !fd_valid(fd) || fd >= t->capacity)
         return NULL;
     return t->files[fd];
 }
@@ -156,7 +205,7 @@ int fd_close(struct fd_table *t, int fd)
 
 void fd_close_on_exec(struct fd_table *t)
 {
-    for (int fd = 0; fd < FD_TABLE_SIZE; fd++) {
+    for (int fd = 0; fd < t->capacity; fd++) {
         if (fd_get_cloexec(t, fd))
             fd_close(t, fd);
     }

@@ -61,11 +61,19 @@ void file_put(struct file *f);
  * for the root lwC's well-known descriptor. */
 #define FD_TABLE_SIZE 1024
 
+/* Slots grow in steps of this many, so a table with a few low descriptors
+ * stays small (many lwCs each have a table). */
+#define FD_TABLE_STEP 64
+
 struct fd_table {
     unsigned refcount;          /* tables may be shared (lwC SHARE of all descriptors) */
-    struct file *files[FD_TABLE_SIZE];
-    uint64_t cloexec[FD_TABLE_SIZE / 64];
+    int capacity;               /* slots allocated: a multiple of FD_TABLE_STEP, at most FD_TABLE_SIZE */
+    struct file **files;        /* capacity slots; descriptors at or above capacity are free */
+    uint64_t *cloexec;          /* capacity / 64 words */
 };
+
+/* True if slot fd is free (or beyond the allocated slots). */
+bool fd_slot_free(const struct fd_table *t, int fd);
 
 struct fd_table *fd_table_create(void);
 /* A copy in which every open descriptor refers to the same file (as fork). */
@@ -79,7 +87,8 @@ void fd_table_put(struct fd_table *t);
  * reference). */
 int fd_install(struct fd_table *t, struct file *f, int min_fd, bool cloexec);
 /* Put f at exactly fd, closing what was there (as dup2). Returns fd, or
- * -EBADF for a number out of range (the caller keeps its reference). */
+ * -EBADF for a number out of range or -ENOMEM; on failure the reference to
+ * f is dropped, so callers never leak it. */
 int fd_install_at(struct fd_table *t, int fd, struct file *f, bool cloexec);
 /* The file at fd, without a new reference, or NULL for a bad descriptor. */
 struct file *fd_lookup(struct fd_table *t, int fd);

@@ -16,7 +16,7 @@
 static bool table_has_room(const struct fd_table *t)
 {
     for (int fd = 0; fd < FD_TABLE_SIZE - 1; fd++) {
-        if (t->files[fd] == NULL)
+        if (fd_slot_free(t, fd))
             return true;
     }
     return false;
