@@ -153,22 +153,45 @@ static void bench_pipe_pingpong(void)
     unpin(pinned, &saved);
 }
 
+/* The child's half of yield_pingpong: call sched_yield forever, counting the calls
+ * in COUNT, a page shared with the parent. */
+static void yield_forever(volatile long *count)
+{
+    for (;;) {
+        sched_yield();
+        (*count)++;
+    }
+}
+
 /*
  * The parent and a child both call sched_yield in a loop on one CPU, so each
  * parent call switches to the child, whose call switches back. A sample is half
  * that round trip: one sched_yield plus one process switch.
+ *
+ * The child counts its calls in a shared page. When the two alternate, the count
+ * grows by exactly one during each parent call. The row fails when that is not
+ * so for more than a tenth of the calls, because sched_yield then did not switch
+ * (no growth) or the two ran side by side on two CPUs (irregular growth).
  */
 static void bench_yield_pingpong(void)
 {
     const char *name = "yield_pingpong";
-    int ready[2];
+    volatile long *count = mmap(NULL, BENCH_PAGE, PROT_READ | PROT_WRITE,
+                                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    int ready[2], irregular = 0;
+    long last;
     cpu_set_t saved;
     bool pinned;
     char byte = 0;
     pid_t pid;
 
+    if (count == MAP_FAILED) {
+        bench_print_failed(name, "mmap of a shared page");
+        return;
+    }
     if (pipe(ready) != 0) {
         bench_print_failed(name, "pipe");
+        munmap((void *)count, BENCH_PAGE);
         return;
     }
     pinned = pin_to_one_cpu(&saved);
@@ -178,13 +201,13 @@ static void bench_yield_pingpong(void)
         close(ready[0]);
         if (write(ready[1], &byte, 1) != 1)
             _exit(1);
-        for (;;)
-            sched_yield();
+        yield_forever(count);
     }
     close(ready[1]);
     if (pid < 0) {
         bench_print_failed(name, "fork");
         close(ready[0]);
+        munmap((void *)count, BENCH_PAGE);
         unpin(pinned, &saved);
         return;
     }
@@ -192,25 +215,33 @@ static void bench_yield_pingpong(void)
     /* Time only once the child is in its loop. */
     if (read(ready[0], &byte, 1) != 1) {
         bench_print_failed(name, "the child did not start");
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        close(ready[0]);
-        unpin(pinned, &saved);
-        return;
-    }
-    for (int i = 0; i < WARMUP; i++)
-        sched_yield();
-    for (int i = 0; i < ITERATIONS; i++) {
-        uint64_t start = bench_now();
-        sched_yield();
-        samples[i] = (bench_now() - start) / 2;
+    } else {
+        for (int i = 0; i < WARMUP; i++)
+            sched_yield();
+        last = *count;
+        for (int i = 0; i < ITERATIONS; i++) {
+            uint64_t start = bench_now();
+            sched_yield();
+            samples[i] = (bench_now() - start) / 2;
+            if (*count != last + 1)
+                irregular++;
+            last = *count;
+        }
+        errno = 0;
+        if (irregular > ITERATIONS / 10) {
+            fprintf(stderr, "yield_pingpong: the child's count did not grow by one during "
+                            "%d of %d sched_yield calls\n", irregular, ITERATIONS);
+            bench_print_failed(name, "sched_yield did not alternate between the two processes");
+        } else {
+            bench_print_row(name, samples, ITERATIONS);
+        }
     }
 
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     close(ready[0]);
+    munmap((void *)count, BENCH_PAGE);
     unpin(pinned, &saved);
-    bench_print_row(name, samples, ITERATIONS);
 }
 
 /*
