@@ -233,6 +233,7 @@ static void bench_getppid_in_child(const char *name, bool trapped)
         munmap(shared, shared_bytes);
         return;
     }
+    /* In the child, lwCreate's result is the child's descriptor for the root. */
     if (caller != -1)
         run_getppid_child(child, ppid, shared);
 
