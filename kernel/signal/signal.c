@@ -17,6 +17,7 @@
 #include "lib/errno.h"
 #include "lib/klog.h"
 #include "lib/string.h"
+#include "lwc/lwc.h"
 #include "mm/uaccess.h"
 #include "proc/process_internal.h"
 #include "proc/sched.h"
@@ -53,16 +54,31 @@ enum default_action signal_default_action(int sig)
     }
 }
 
-static uint64_t handler_of(const struct process *p, int sig)
+static uint64_t handler_in(const struct k_sigaction *actions, int sig)
 {
-    return p->sigactions != NULL ? p->sigactions[sig - 1].handler : SIG_DFL;
+    return actions != NULL ? actions[sig - 1].handler : SIG_DFL;
 }
 
-/* Like Linux, a signal that would be ignored is discarded when it is sent,
- * unless it is blocked (then it stays pending until unblocked). */
-static bool signal_discarded(const struct process *p, const struct thread *t, int sig)
+/* The handler for sig in the lwC the current thread of p is running in. */
+static uint64_t handler_of(const struct process *p, int sig)
 {
-    uint64_t handler = handler_of(p, sig);
+    return handler_in(p->sigactions, sig);
+}
+
+/* The dispositions a process-directed signal is delivered with: the root
+ * lwC's, because it waits until a thread runs there, whatever lwC is
+ * running when it is sent. */
+static const struct k_sigaction *root_sigactions(const struct process *p)
+{
+    return p->root_lwc != NULL ? p->root_lwc->sigactions : p->sigactions;
+}
+
+/* Like Linux, a signal that would be ignored under the dispositions it will
+ * be delivered with is discarded when it is sent, unless it is blocked
+ * (then it stays pending until unblocked). */
+static bool signal_discarded(const struct k_sigaction *actions, const struct thread *t, int sig)
+{
+    uint64_t handler = handler_in(actions, sig);
     bool ignored = sig != SIGKILL &&
                    (handler == SIG_IGN ||
                     (handler == SIG_DFL && signal_default_action(sig) != ACTION_TERMINATE));
@@ -114,7 +130,7 @@ int signal_send_process_info(struct process *p, int sig, const struct ksiginfo *
         return -EINVAL;
     if (p->state == PROCESS_ZOMBIE || p->pid == 0)
         return 0;
-    if (signal_discarded(p, first_thread(p), sig))
+    if (signal_discarded(root_sigactions(p), first_thread(p), sig))
         return 0;
     bool irq = irq_save_disable();
     if (!(p->pending_signals & SIG_BIT(sig)))
@@ -145,7 +161,7 @@ int signal_send_group(int pgid, int sig)
 
 static void send_thread(struct thread *t, int sig, const struct ksiginfo *info)
 {
-    if (signal_discarded(t->proc, t, sig))
+    if (signal_discarded(t->proc->sigactions, t, sig))
         return;
     if (!(t->pending_signals & SIG_BIT(sig)))
         t->pending_info[sig - 1] = *info;
@@ -366,11 +382,13 @@ SYSCALL4(rt_sigaction, int, sig, uint64_t, user_act, uint64_t, user_old, size_t,
         act.mask &= ~UNBLOCKABLE;
         p->sigactions[sig - 1] = act;
         /* Setting SIG_IGN, or SIG_DFL for an ignored-by-default signal,
-         * discards it if pending (POSIX). */
-        if (signal_discarded(p, NULL, sig)) {
-            p->pending_signals &= ~SIG_BIT(sig);
+         * discards it if pending (POSIX). This lwC's dispositions cover the
+         * thread's own pending signals. The process's pending signals wait
+         * for the root lwC, so only a change made in the root discards them. */
+        if (signal_discarded(p->sigactions, NULL, sig))
             current_thread()->pending_signals &= ~SIG_BIT(sig);
-        }
+        if (signal_discarded(root_sigactions(p), NULL, sig))
+            p->pending_signals &= ~SIG_BIT(sig);
     }
     return 0;
 }

@@ -423,6 +423,108 @@ static void alarm_waits_for_root(void)
     unshare_counts();
 }
 
+/*
+ * SIGCHLD from a child process that exits while the thread is in a child lwC whose
+ * own SIGCHLD disposition is the default (ignore): the root has a handler, and the
+ * signal is the root's, so it must wait and run there.
+ */
+static void sigchld_waits_for_root(void)
+{
+    struct lwc_rspec spec = share_counts();
+    struct lwc_args one_second = { .v = { 1000 } }, reply;
+    int child;
+    pid_t pid;
+
+    ASSERT_TRUE(shared != NULL);
+    child = spawn(&spec, 1, spin_watching);
+    ASSERT_GE(child, 0);
+    install(SIGCHLD, root_handler);
+
+    pid = ktap_fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        usleep(200000);
+        _exit(0);
+    }
+    ASSERT_EQ(lwSwitch(child, &one_second, &reply), child);
+    EXPECT_EQ(reply.v[0], 0);
+    EXPECT_EQ(shared->root_hits, 1);
+    EXPECT_EQ(shared->hit_while_in_child, 0);
+    EXPECT_EXITED(ktap_wait(pid), 0);
+
+    signal(SIGCHLD, SIG_DFL);
+    close(child);
+    unshare_counts();
+}
+
+/* The same for SIGUSR1 from another process while the child lwC ignores SIGUSR1. */
+static void kill_ignored_in_child_reaches_root(void)
+{
+    struct lwc_rspec spec = share_counts();
+    struct lwc_args one_second = { .v = { 1000 } }, reply;
+    int child;
+    pid_t pid;
+
+    ASSERT_TRUE(shared != NULL);
+    signal(SIGUSR1, SIG_IGN);
+    child = spawn(&spec, 1, spin_watching);
+    ASSERT_GE(child, 0);
+    install(SIGUSR1, root_handler);
+
+    pid = ktap_fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        usleep(200000);
+        kill(getppid(), SIGUSR1);
+        _exit(0);
+    }
+    ASSERT_EQ(lwSwitch(child, &one_second, &reply), child);
+    EXPECT_EQ(reply.v[0], 0);
+    EXPECT_EQ(shared->root_hits, 1);
+    EXPECT_EQ(shared->hit_while_in_child, 0);
+    EXPECT_EXITED(ktap_wait(pid), 0);
+
+    signal(SIGUSR1, SIG_DFL);
+    close(child);
+    unshare_counts();
+}
+
+static void ignore_usr1(const struct lwc_args *in, struct lwc_args *out)
+{
+    (void)in;
+    out->v[0] = signal(SIGUSR1, SIG_IGN) != SIG_ERR;
+}
+
+/* Setting SIG_IGN in a child lwC changes only the child's disposition, so it must not
+ * discard a signal that is pending for the root. */
+static void child_sig_ign_keeps_root_pending(void)
+{
+    struct lwc_rspec spec = share_counts();
+    struct lwc_args reply;
+    sigset_t usr1, pending;
+    int child;
+
+    ASSERT_TRUE(shared != NULL);
+    child = spawn(&spec, 1, ignore_usr1);
+    ASSERT_GE(child, 0);
+    install(SIGUSR1, root_handler);
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &usr1, NULL);
+    kill(getpid(), SIGUSR1);
+
+    ASSERT_EQ(lwSwitch(child, NULL, &reply), child);
+    EXPECT_EQ(reply.v[0], 1);
+    ASSERT_OK(sigpending(&pending));
+    EXPECT_EQ(sigismember(&pending, SIGUSR1), 1);
+    sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+    EXPECT_EQ(shared->root_hits, 1);
+
+    signal(SIGUSR1, SIG_DFL);
+    close(child);
+    unshare_counts();
+}
+
 /* Tell the parent process the thread is in the child lwC, then never leave it. */
 static void spin_forever(const struct lwc_args *in, struct lwc_args *out)
 {
@@ -482,6 +584,9 @@ static const struct ktap_case cases[] = {
     KTAP_CASE(mask_follows_thread),
     KTAP_CASE(self_kill_waits_for_root),
     KTAP_CASE(alarm_waits_for_root),
+    KTAP_CASE(sigchld_waits_for_root),
+    KTAP_CASE(kill_ignored_in_child_reaches_root),
+    KTAP_CASE(child_sig_ign_keeps_root_pending),
     KTAP_CASE(spinning_child_needs_sigkill),
 };
 
