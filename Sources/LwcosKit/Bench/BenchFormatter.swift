@@ -1,10 +1,7 @@
 import Foundation
 
-/// Text and JSON renderings of bench reports.
-///
-/// Both take a list of reports, one per system, so that a second system booted with the
-/// same benchmarks can be added. The table shows one system; with two, a comparison table
-/// joining rows by name would go here.
+/// Text and JSON renderings of bench reports: a table of one system's rows, a comparison
+/// table of lwcos and Linux, and JSON with every run.
 public enum BenchFormatter {
     /// Renders the header line and an aligned table of `report`'s rows. An n/a row shows its
     /// reason after the iteration count.
@@ -28,6 +25,36 @@ public enum BenchFormatter {
         lines.append("kernel command line: " + report.kernelWords.joined(separator: " "))
         lines.append("")
         lines.append(report.document.rows.isEmpty ? "(no rows)" : table.render())
+        return lines.joined(separator: "\n")
+    }
+
+    /// Renders the header lines and one row per benchmark with the lwcos median, the Linux
+    /// median and their ratio. `-` marks a figure that one system did not print, `n/a` one
+    /// that does not apply, and the reasons for `n/a` follow the ratio.
+    public static func comparisonTable(
+        lwcos: BenchReport, linux: BenchReport, linuxKernel: LinuxKernel, environment: MeasurementEnvironment
+    ) -> String {
+        let comparison = BenchComparison(lwcos: lwcos.document, linux: linux.document)
+        var table = TextTable(
+            headers: ["name", "unit", "lwcos median", "Linux median", "lwcos/Linux"],
+            alignments: [.left, .left, .right, .right, .right])
+        for entry in comparison.entries {
+            var cells = [
+                entry.name, entry.unit, BenchComparison.cell(entry.lwcos), BenchComparison.cell(entry.linux),
+                entry.ratio.map(BenchComparison.formatRatio) ?? "-",
+            ]
+            let notes = entry.notes
+            if !notes.isEmpty {
+                cells.append(notes.joined(separator: ". "))
+            }
+            table.append(cells)
+        }
+        var lines = ["lwcos bench: \(environment.headerLine)"]
+        lines.append("lwcos command line: " + lwcos.kernelWords.joined(separator: " "))
+        lines.append("Linux \(linuxKernel.release) (\(linuxKernel.path)) command line: " + linux.kernelWords.joined(separator: " "))
+        lines.append("medians in each row's unit; lwcos/Linux below 1 means lwcos is faster; - means that system printed no such row")
+        lines.append("")
+        lines.append(comparison.entries.isEmpty ? "(no rows)" : table.render())
         return lines.joined(separator: "\n")
     }
 
@@ -120,7 +147,7 @@ struct BenchJSON: Encodable {
         var rows: [Row]
 
         init(_ report: BenchReport) {
-            system = report.system
+            system = report.system.rawValue
             kernelCommandLine = report.kernelWords.joined(separator: " ")
             outcome = Self.name(of: report.outcome)
             passed = report.passed

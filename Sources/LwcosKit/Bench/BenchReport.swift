@@ -1,12 +1,24 @@
 import Foundation
 
+/// The kernel a bench boot ran. Its raw value is the key of the figures in JSON.
+public enum BenchSystem: String, Sendable, CaseIterable {
+    case lwcos
+    /// The host's Debian kernel, running the same programs of /bench.
+    case linux
+
+    /// The name shown in tables and messages.
+    public var displayName: String {
+        switch self {
+        case .lwcos: return "lwcos"
+        case .linux: return "Linux"
+        }
+    }
+}
+
 /// Everything one bench boot produced: the rows, how QEMU ended and the serial lines.
 public struct BenchReport: Sendable {
-    /// The system that ran the benchmarks, the key of its figures in tables and JSON.
-    /// Only `lwcos` boots today; a Linux guest running the same user binaries would add a
-    /// second report for the same rows.
-    public var system: String
-    /// The kernel command line the ISO booted with.
+    public var system: BenchSystem
+    /// The kernel command line of the boot.
     public var kernelWords: [String]
     public var document: BenchDocument
     public var exit: QEMUExit
@@ -17,7 +29,7 @@ public struct BenchReport: Sendable {
     public var outcome: RunOutcome
 
     public init(
-        system: String = "lwcos", kernelWords: [String], document: BenchDocument, exit: QEMUExit,
+        system: BenchSystem = .lwcos, kernelWords: [String], document: BenchDocument, exit: QEMUExit,
         serialLines: [String], timeout: Double? = nil
     ) {
         self.system = system
@@ -26,11 +38,15 @@ public struct BenchReport: Sendable {
         self.exit = exit
         self.serialLines = serialLines
         self.timeout = timeout
-        self.outcome = Self.judge(exit: exit, document: document)
+        switch system {
+        case .lwcos: outcome = Self.judge(exit: exit, document: document)
+        case .linux: outcome = Self.judgeLinux(exit: exit, document: document, serialLines: serialLines)
+        }
     }
 
-    /// Decides the outcome. A bench run passes only when QEMU exited 33, the `BENCH end`
-    /// line arrived and every `BENCH` line was valid.
+    /// Decides the outcome of an lwcos run. It passes only when QEMU exited 33, the
+    /// `BENCH end` line arrived and every `BENCH` line was valid. /init powers off, which
+    /// makes QEMU exit 33, only after every program in /bench exited 0.
     public static func judge(exit: QEMUExit, document: BenchDocument) -> RunOutcome {
         if exit.interrupted { return .interrupted }
         if exit.timedOut { return .timeout }
@@ -59,7 +75,19 @@ public struct BenchReport: Sendable {
 
     /// A paragraph explaining a run that did not pass, with every format problem found.
     public var outcomeExplanation: String {
-        let status = exit.exitStatus.map { "QEMU exit status \($0)" } ?? "QEMU killed"
+        var text = system == .lwcos ? lwcosOutcomeText : linuxOutcomeText
+        for problem in document.problems {
+            text += "\n  problem: \(problem)"
+        }
+        return text
+    }
+
+    private var statusText: String {
+        exit.exitStatus.map { "QEMU exit status \($0)" } ?? "QEMU killed"
+    }
+
+    private var lwcosOutcomeText: String {
+        let status = statusText
         var text: String
         switch outcome {
         case .passed:
@@ -80,16 +108,42 @@ public struct BenchReport: Sendable {
         case .interrupted:
             text = "bench run interrupted by Ctrl-C"
         case .qemuError:
-            text = "bench run failed: QEMU error (\(status))"
-            let stderr = exit.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !stderr.isEmpty {
-                text += ":\n" + stderr
-            }
-        }
-        for problem in document.problems {
-            text += "\n  problem: \(problem)"
+            text = "bench run failed: QEMU error (\(status))" + qemuErrorText
         }
         return text
+    }
+
+    private var linuxOutcomeText: String {
+        let status = statusText
+        switch outcome {
+        case .passed:
+            return "Linux bench run passed (Linux powered off, \(status))"
+        case .failed:
+            if serialLines.contains(where: { $0.contains(LinuxBenchRunner.KernelMessage.halted) }) {
+                return "Linux bench run failed: /init halted the machine because a benchmark program failed "
+                    + "(see its 'init: benchmark' line)"
+            }
+            return "Linux bench run failed (\(status)): the bench output is invalid"
+        case .panic:
+            return "Linux bench run ended in a kernel panic (\(status) after panic=-1 rebooted)"
+        case .reset:
+            return "Linux bench run ended without powering off (\(status)): a reset, such as a triple fault"
+        case .timeout:
+            return "Linux bench run timed out: no exit after \(formatSeconds(timeout ?? exit.duration)); "
+                + "raise the limit with --timeout SECONDS"
+        case .truncated:
+            return "Linux bench run truncated (\(status))"
+        case .interrupted:
+            return "Linux bench run interrupted by Ctrl-C"
+        case .qemuError:
+            return "Linux bench run failed: QEMU error (\(status))" + qemuErrorText
+        }
+    }
+
+    /// QEMU's standard error after a colon and a newline, or nothing when it is empty.
+    private var qemuErrorText: String {
+        let stderr = exit.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
+        return stderr.isEmpty ? "" : ":\n" + stderr
     }
 }
 
@@ -100,6 +154,9 @@ public struct BenchRunner: Sendable {
     /// bodies thousands of times and `-icount` slows TCG down, so the limit is five times
     /// that of a test boot. NOTE: an estimate; no bench row existed when it was chosen.
     public static let defaultTimeout: Double = 300
+    /// Default guest memory of a bench boot, in QEMU's `-m` syntax: the 256 MiB rows need
+    /// more than the 256 MiB of the other boots.
+    public static let defaultMemory = "1G"
 
     public var repository: Repository
     public var accelerator: Accelerator
@@ -109,7 +166,7 @@ public struct BenchRunner: Sendable {
     public var tools: ToolLocator
 
     public init(
-        repository: Repository, accelerator: Accelerator = .tcg, memory: String = "256M",
+        repository: Repository, accelerator: Accelerator = .tcg, memory: String = BenchRunner.defaultMemory,
         instructionCounting: Bool = false, timeout: Double = BenchRunner.defaultTimeout,
         tools: ToolLocator = ToolLocator()
     ) {
@@ -160,7 +217,11 @@ public struct BenchRunner: Sendable {
 final class BenchCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
-    private var parser = BenchParser()
+    private var parser: BenchParser
+
+    init(expectsKernelSection: Bool = true) {
+        parser = BenchParser(expectsKernelSection: expectsKernelSection)
+    }
 
     func append(_ line: String) {
         lock.lock()
