@@ -42,8 +42,9 @@ KERNEL_OBJS := $(KERNEL_C_SRCS:%.c=$(BUILD)/obj/%.o) $(KERNEL_ASM_SRCS:%.asm=$(B
 KERNEL_ELF := $(BUILD)/kernel.elf
 KERNEL_ISO_ELF := $(BUILD)/kernel.iso.elf
 
+# linux-image-amd64 is the kernel that `lwcos bench --linux` boots next to lwcos.
 DEBIAN_PACKAGES := make qemu-system-x86 nasm grub-pc-bin grub-common xorriso mtools \
-	clang lld gdb cpio musl-tools binutils
+	clang lld gdb cpio musl-tools binutils linux-image-amd64
 
 .PHONY: all build kernel iso deps run test debug clean
 

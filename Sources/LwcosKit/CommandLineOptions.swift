@@ -12,7 +12,7 @@ public enum LwcosCommand: String, CaseIterable, Sendable {
         case .run: return ["--accel", "--memory", "--cmdline"]
         case .test: return ["--filter", "--cmdline", "--timeout", "--accel", "--memory", "--extra"]
         case .debug: return ["--break", "--mode", "--cmdline", "--accel", "--memory", "--port"]
-        case .bench: return ["--rows", "--icount", "--accel", "--memory", "--timeout", "--json", "--cmdline"]
+        case .bench: return ["--rows", "--icount", "--linux", "--svg", "--accel", "--memory", "--timeout", "--json", "--cmdline"]
         case .boottime: return ["--runs", "--accel", "--memory", "--timeout"]
         case .exec: return ["--accel", "--memory", "--timeout", "--keep-log", "--cmdline"]
         // Every other argument of `cc` goes to the compiler.
@@ -21,7 +21,7 @@ public enum LwcosCommand: String, CaseIterable, Sendable {
     }
 
     /// Options that take no value.
-    static let flags: Set<String> = ["--icount", "--keep-log"]
+    static let flags: Set<String> = ["--icount", "--keep-log", "--linux"]
 }
 
 /// A parsed `lwcos` command line.
@@ -44,6 +44,10 @@ public struct CommandLineOptions: Equatable, Sendable {
     public var instructionCounting = false
     /// `--json FILE`: where `lwcos bench` writes its rows as JSON.
     public var jsonPath: String?
+    /// `--linux`: `lwcos bench` also boots the host's Debian kernel with the same programs.
+    public var compareWithLinux = false
+    /// `--svg FILE`: where `lwcos bench` writes its bar chart.
+    public var svgPath: String?
     /// `--runs N`: number of boots `lwcos boottime` times.
     public var runs = BootTimer.defaultRuns
     /// `--extra DIR`: a folder of test programs `lwcos test` adds to `/tests`.
@@ -84,6 +88,9 @@ public struct CommandLineOptions: Equatable, Sendable {
         }
         options.command = command
         remaining = remaining.dropFirst()
+        if command == .bench {
+            options.memory = BenchRunner.defaultMemory
+        }
         if command == .cc {
             try options.parseCompilerArguments(remaining)
             return options
@@ -157,6 +164,7 @@ public struct CommandLineOptions: Equatable, Sendable {
         switch name {
         case "--icount": instructionCounting = true
         case "--keep-log": keepLog = true
+        case "--linux": compareWithLinux = true
         default: break
         }
     }
@@ -214,6 +222,9 @@ public struct CommandLineOptions: Equatable, Sendable {
         case "--json":
             guard !value.isEmpty else { throw invalid("a file path") }
             jsonPath = value
+        case "--svg":
+            guard !value.isEmpty else { throw invalid("a file path") }
+            svgPath = value
         case "--runs":
             guard let parsed = Int(value), parsed > 0 else { throw invalid("a positive number of boots") }
             runs = parsed
@@ -355,25 +366,36 @@ public enum HelpText {
                 """
         case .bench:
             return """
-                usage: lwcos bench [--rows GLOB] [--icount] [--accel tcg|kvm] [--timeout SECONDS]
-                                   [--json FILE] [--cmdline ARGS] [--memory SIZE]
+                usage: lwcos bench [--rows GLOB] [--icount] [--linux] [--svg FILE] [--json FILE]
+                                   [--accel tcg|kvm] [--timeout SECONDS] [--cmdline ARGS] [--memory SIZE]
 
                 Builds the kernel and build/lwcos-bench.iso, boots the bench mode and
                 prints a header (accelerator, icount, QEMU version, host CPU, date) and a
-                table of median, p10 and p90 per row. The serial output is written to
+                table of median, p10 and p90 per row. The kernel prints its own rows, then
+                /init runs the programs of /bench. The serial output is written to
                 build/bench-serial.log. Exits 0 only when QEMU exited 33, 'BENCH end'
                 arrived and every BENCH line was valid; 1 otherwise.
 
+                With --linux it then boots the newest /boot/vmlinuz-* (Debian package
+                linux-image-amd64) in the same QEMU configuration, with build/rootfs as
+                its initramfs, so /init runs the same programs of /bench under Linux.
+                The table then shows each row's lwcos median, Linux median and their
+                ratio. The Linux serial output is written to build/bench-linux-serial.log,
+                and the Linux run passes when Linux powered off (QEMU exit 0).
+
                 options:
-                  --rows GLOB         run only the rows whose name matches (lwcos.filter=GLOB)
+                  --rows GLOB         run only the kernel rows whose name matches
+                                      (lwcos.filter=GLOB); the /bench programs always run
                   --icount            run QEMU with -icount shift=0, so the figures are
                                       deterministic counts derived from instructions
                                       executed; TCG only
+                  --linux             also boot the host's Debian kernel and compare
+                  --svg FILE          also write a bar chart of the medians to FILE (SVG)
+                  --json FILE         also write the header and every run's rows to FILE as JSON
                   --accel tcg|kvm     CPU emulation (default: tcg)
-                  --timeout SECONDS   wall-clock limit of the boot (default: \(Int(BenchRunner.defaultTimeout)))
-                  --json FILE         also write the header and rows to FILE as JSON
-                  --cmdline ARGS      extra kernel command-line words, separated by spaces
-                  --memory SIZE       guest memory such as 256M or 1G (default: 256M)
+                  --timeout SECONDS   wall-clock limit of each boot (default: \(Int(BenchRunner.defaultTimeout)))
+                  --cmdline ARGS      extra lwcos command-line words, separated by spaces
+                  --memory SIZE       guest memory such as 256M or 1G (default: \(BenchRunner.defaultMemory))
                 \(root)
                 """
         case .boottime:

@@ -160,21 +160,29 @@ func displayPath(_ path: String, repository: Repository) -> String {
     path.hasPrefix(repository.root + "/") ? String(path.dropFirst(repository.root.count + 1)) : path
 }
 
-/// Boots the bench mode with its serial output in build/bench-serial.log, prints the
-/// header and the table, and writes the JSON file when requested. Returns 0 only for a
-/// passing run.
+/// Boots the bench mode with its serial output in build/bench-serial.log and, with
+/// --linux, the host's Debian kernel with its output in build/bench-linux-serial.log.
+/// Prints the header and the table, and writes the JSON and SVG files when requested.
+/// Returns 0 only when every run passed.
 func runBench(_ options: CommandLineOptions, repository: Repository, products: BuildProducts)
     throws(HarnessError) -> Int32
 {
+    // A missing kernel image or initramfs stops the command before the first boot.
+    var linuxKernel: LinuxKernel?
+    if options.compareWithLinux {
+        linuxKernel = try LinuxKernel.newest()
+        _ = try products.requireInitramfs(for: "lwcos bench --linux")
+    }
+
+    let environment = try MeasurementEnvironment.collect(
+        accelerator: options.accelerator, instructionCounting: options.instructionCounting)
+    let timeout = options.timeout ?? BenchRunner.defaultTimeout
     let logPath = repository.buildDirectory + "/bench-serial.log"
     let log = try createLog(logPath)
     defer { try? log.close() }
-
     let runner = BenchRunner(
         repository: repository, accelerator: options.accelerator, memory: options.memory,
-        instructionCounting: options.instructionCounting, timeout: options.timeout ?? BenchRunner.defaultTimeout)
-    let environment = try MeasurementEnvironment.collect(
-        accelerator: options.accelerator, instructionCounting: options.instructionCounting)
+        instructionCounting: options.instructionCounting, timeout: timeout)
     let boot = BootConfiguration(
         mode: .bench, filter: options.filter, extraWords: options.kernelWords, modules: products.modules)
     printError("lwcos: booting the bench mode; serial output goes to \(displayPath(logPath, repository: repository))")
@@ -182,28 +190,61 @@ func runBench(_ options: CommandLineOptions, repository: Repository, products: B
         log.write(Data((line + "\n").utf8))
     }
 
-    printNow(BenchFormatter.table(report, environment: environment))
-    if let jsonPath = options.jsonPath {
-        let data = try BenchFormatter.json([report], environment: environment)
-        do {
-            try data.write(to: URL(fileURLWithPath: jsonPath))
-        } catch {
-            throw .fileSystem(path: jsonPath, message: "\(error)")
+    var linuxReport: BenchReport?
+    if let linuxKernel, report.outcome != .interrupted {
+        let linuxLogPath = repository.buildDirectory + "/bench-linux-serial.log"
+        let linuxLog = try createLog(linuxLogPath)
+        defer { try? linuxLog.close() }
+        let linuxRunner = LinuxBenchRunner(
+            repository: repository, kernel: linuxKernel, accelerator: options.accelerator, memory: options.memory,
+            instructionCounting: options.instructionCounting, timeout: timeout)
+        printError(
+            "lwcos: booting Linux \(linuxKernel.release) with the same /bench programs; serial output goes to "
+                + displayPath(linuxLogPath, repository: repository))
+        linuxReport = try linuxRunner.run { line in
+            linuxLog.write(Data((line + "\n").utf8))
         }
     }
-    if report.outcome == .interrupted {
+
+    if let linuxKernel, let linuxReport {
+        printNow(BenchFormatter.comparisonTable(
+            lwcos: report, linux: linuxReport, linuxKernel: linuxKernel, environment: environment))
+    } else {
+        printNow(BenchFormatter.table(report, environment: environment))
+    }
+    let reports = [report] + (linuxReport.map { [$0] } ?? [])
+    if let jsonPath = options.jsonPath {
+        try writeFile(BenchFormatter.json(reports, environment: environment), to: jsonPath)
+    }
+    if let svgPath = options.svgPath {
+        let comparison = BenchComparison(lwcos: report.document, linux: linuxReport?.document)
+        let chart = BenchChart(comparison: comparison, subtitle: environment.headerLine).render()
+        try writeFile(Data(chart.utf8), to: svgPath)
+    }
+
+    if reports.contains(where: { $0.outcome == .interrupted }) {
         return 130
     }
-    guard report.passed else {
+    var passed = true
+    for run in reports where !run.passed {
+        passed = false
         printNow("")
-        printNow(report.outcomeExplanation)
-        if report.document.problems.isEmpty || report.outcome != .failed {
-            printNow("Last \(report.tailLines.count) serial lines:")
-            report.tailLines.forEach { printNow("| " + $0) }
+        printNow(run.outcomeExplanation)
+        if run.document.problems.isEmpty || run.outcome != .failed {
+            printNow("Last \(run.tailLines.count) serial lines of \(run.system.displayName):")
+            run.tailLines.forEach { printNow("| " + $0) }
         }
-        return 1
     }
-    return 0
+    return passed ? 0 : 1
+}
+
+/// Writes `data` to `path`, replacing the file.
+func writeFile(_ data: Data, to path: String) throws(HarnessError) {
+    do {
+        try data.write(to: URL(fileURLWithPath: path))
+    } catch {
+        throw .fileSystem(path: path, message: "\(error)")
+    }
 }
 
 /// Boots the test mode `--runs` times, one boot after another, and prints the median,
