@@ -140,23 +140,40 @@ struct lwc_descriptor *lwc_lookup(int fd, int *err)
     return f->private_data;
 }
 
+static bool fd_names(struct fd_table *t, int fd, const struct lwc *target)
+{
+    struct file *f = fd_lookup(t, fd);
+    return f != NULL && f->kind == FILE_LWC &&
+           ((struct lwc_descriptor *)f->private_data)->target == target;
+}
+
 int lwc_fd_for(struct lwc *l, struct lwc *target)
 {
-    for (int fd = 0; fd < FD_TABLE_SIZE; fd++) {
-        struct file *f = fd_lookup(l->fds, fd);
-        if (f != NULL && f->kind == FILE_LWC &&
-            ((struct lwc_descriptor *)f->private_data)->target == target)
-            return fd;
+    /* The last answer is usually right again (a switch back and forth);
+     * check it is still true before using it. */
+    if (l->fd_cache_target == target && fd_names(l->fds, l->fd_cache_fd, target))
+        return l->fd_cache_fd;
+
+    int found = -1;
+    for (int fd = 0; fd < FD_TABLE_SIZE && found < 0; fd++) {
+        if (fd_names(l->fds, fd, target))
+            found = fd;
     }
-    /* None: a reply right only (switch back to whoever entered). */
-    struct lwc_rights reply = { .flags = LWC_R_SWITCH };
-    struct file *f = lwc_file_create(target, &reply);
-    if (f == NULL)
-        return -ENOMEM;
-    int fd = fd_install(l->fds, f, 0, false);
-    if (fd < 0)
-        file_put(f);
-    return fd;
+    if (found < 0) {
+        /* None: a reply right only (switch back to whoever entered). */
+        struct lwc_rights reply = { .flags = LWC_R_SWITCH };
+        struct file *f = lwc_file_create(target, &reply);
+        if (f == NULL)
+            return -ENOMEM;
+        found = fd_install(l->fds, f, 0, false);
+        if (found < 0) {
+            file_put(f);
+            return found;
+        }
+    }
+    l->fd_cache_target = target;
+    l->fd_cache_fd = found;
+    return found;
 }
 
 /* The system calls a trapping lwC may run directly by default (our

@@ -95,6 +95,10 @@ struct lwc {
     struct lwc *monitor;            /* where trapped calls go: the creator (a reference) */
     uint64_t syscall_direct[LWC_SYSCALL_BITMAP_WORDS];
     struct lwc_saved_thread saved[LWC_THREAD_SLOTS];
+    /* lwc_fd_for's last answer: fd_cache_fd named fd_cache_target. Only a
+     * hint, checked before use; never a reference. */
+    struct lwc *fd_cache_target;
+    int fd_cache_fd;
 };
 
 /* Give a new process (pid 1, or after execve) a root lwC holding vm, fds and

@@ -46,10 +46,11 @@ long lwc_switch_to(struct lwc *target, const struct lwc_args *args, enum lwc_res
         return caller_fd;
 
     /* 1. Save the caller: where it resumes when someone switches back. */
-    *out = (struct lwc_saved_thread){
-        .tid = self->tid, .resume = leave_as, .frame = *frame, .fs_base = self->fs_base,
-        .user_received = user_received,
-    };
+    out->tid = self->tid;
+    out->resume = leave_as;
+    out->frame = *frame;
+    out->fs_base = self->fs_base;
+    out->user_received = user_received;
     cur->cred = p->cred;
 
     /* 2. Install the target: address space (its page table and PCID),
@@ -64,25 +65,24 @@ long lwc_switch_to(struct lwc *target, const struct lwc_args *args, enum lwc_res
     lwc_put(cur);   /* may free cur, if no descriptor names it (rule 9) */
 
     /* 3. Resume the target where this thread last left it. */
-    struct lwc_saved_thread resume = *in;
-    in->tid = 0;
-    *frame = resume.frame;
-    self->fs_base = resume.fs_base;
-    wrmsr(MSR_FS_BASE, resume.fs_base);
+    *frame = in->frame;
+    in->tid = 0;    /* the slot is free again; its other fields are read below */
+    self->fs_base = in->fs_base;
+    wrmsr(MSR_FS_BASE, in->fs_base);
     sched_frame_changed();
 
-    switch (resume.resume) {
+    switch (in->resume) {
     case LWC_RESUME_CREATE:
         /* lwCreate returns a second time, in the child (rule 3). NOTE: the
          * pointers were checked in the creator; if the child's spec unmapped
          * them, these writes are skipped. */
-        copy_to_user(resume.user_caller, &caller_fd, sizeof(caller_fd));
-        if (resume.user_received != 0)
-            copy_to_user(resume.user_received, args, sizeof(*args));
-        return resume.creator_fd;
+        copy_to_user(in->user_caller, &caller_fd, sizeof(caller_fd));
+        if (in->user_received != 0)
+            copy_to_user(in->user_received, args, sizeof(*args));
+        return in->creator_fd;
     case LWC_RESUME_SWITCH:
-        if (resume.user_received != 0)
-            copy_to_user(resume.user_received, args, sizeof(*args));
+        if (in->user_received != 0)
+            copy_to_user(in->user_received, args, sizeof(*args));
         return caller_fd;
     case LWC_RESUME_TRAP:
         /* The monitor's answer is the trapped call's result (rule 15). */

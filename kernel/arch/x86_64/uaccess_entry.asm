@@ -8,15 +8,26 @@ section .text
 
 ; uint64_t uaccess_copy(void *dst, const void *src, uint64_t n)
 ; rdi = dst, rsi = src, rdx = n. Returns the number of bytes NOT copied
-; (0 on success). rep movsb keeps rcx = bytes left when it faults.
+; (0 on success). Whole 8-byte words first, then the last n % 8 bytes;
+; rep movs keeps rcx = units left when it faults.
 global uaccess_copy:function (uaccess_copy.end - uaccess_copy)
 uaccess_copy:
     mov rcx, rdx
-.copy:
+    shr rcx, 3
+.copy8:
+    rep movsq
+    mov rcx, rdx
+    and rcx, 7
+.copy1:
     rep movsb
     xor eax, eax
     ret
-.fault:
+.fault8:
+    shl rcx, 3                      ; words left -> bytes, plus the tail not started
+    and rdx, 7
+    lea rax, [rcx + rdx]
+    ret
+.fault1:
     mov rax, rcx
     ret
 .end:
@@ -45,5 +56,6 @@ uaccess_strncpy:
 .end:
 
 section ex_table progbits alloc noexec nowrite align=8
-    dq uaccess_copy.copy, uaccess_copy.fault
+    dq uaccess_copy.copy8, uaccess_copy.fault8
+    dq uaccess_copy.copy1, uaccess_copy.fault1
     dq uaccess_strncpy.load, uaccess_strncpy.fault
