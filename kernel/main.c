@@ -145,7 +145,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
     case BOOT_MODE_BENCH: {
         /* Kernel rows first; /init then runs the user-program rows. */
         have_init = init_load_initramfs();
-        int failed = kbench_run_all(boot_options.filter);
+        int failed = kbench_run_all(boot_options.filter, have_init);
         init_kernel_tests_failed = failed != 0;
         if (!have_init)
             machine_exit(failed == 0 ? DEBUG_EXIT_PASS : DEBUG_EXIT_FAIL);

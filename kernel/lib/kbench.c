@@ -50,7 +50,7 @@ uint64_t kbench_percentile(uint64_t *samples, size_t count, unsigned p)
     return samples[rank - 1];
 }
 
-int kbench_run_all(const char *filter)
+int kbench_run_all(const char *filter, bool more_follow)
 {
     int failed = 0;
     uint64_t *samples = kmalloc(KBENCH_MAX_SAMPLES * sizeof(uint64_t));
@@ -80,7 +80,8 @@ int kbench_run_all(const char *filter)
             kprintf("BENCH %s cycles %lu %lu %lu %zu\n", row->name, median, p10, p90, b.count);
         }
     }
-    kprintf("BENCH end\n");
+    if (!more_follow)
+        kprintf("BENCH end\n");
     kfree(samples);
     return failed;
 }

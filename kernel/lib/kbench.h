@@ -19,6 +19,7 @@
 #ifndef LWCOS_LIB_KBENCH_H
 #define LWCOS_LIB_KBENCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,8 +52,10 @@ void kbench_not_applicable(struct kbench *b, const char *reason);
 /* Mark the row failed (setup could not allocate, say); the run then exits 35. */
 void kbench_fail(struct kbench *b, const char *reason);
 
-/* Run every row whose name matches the filter glob. Returns failed rows. */
-int kbench_run_all(const char *filter);
+/* Run every row whose name matches the filter glob. Returns failed rows.
+ * With more_follow, "BENCH end" is left to whoever prints the next rows
+ * (/init, with the user-program rows). */
+int kbench_run_all(const char *filter, bool more_follow);
 
 /* Sort samples and take the p-th percentile (0..100, nearest rank), for tests. */
 uint64_t kbench_percentile(uint64_t *samples, size_t count, unsigned p);

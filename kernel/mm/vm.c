@@ -164,6 +164,15 @@ static struct vm_space *clone_space(struct vm_space *parent, bool fork_semantics
         if (vm_region_add(child, r->start, r->end, r->prot, r->kind, flags) != 0)
             goto fail;
 
+        /* Shared memory needs one frame per page for both sides now: a
+         * page first touched after the clone would otherwise get a
+         * separate zero frame in each. */
+        for (uint64_t page = r->start; share && r->prot != 0 && page < r->end; page += PAGE_SIZE) {
+            if (!pte_present(vm_lookup(parent, page)) &&
+                vm_fault(parent, page, (r->prot & VM_WRITE) ? VM_ACCESS_WRITE : VM_ACCESS_READ) != 0)
+                goto fail;
+        }
+
         uint64_t va = r->start;
         pte_t *ptep;
         while ((ptep = pt_next_present(parent->root, &va, r->end)) != NULL) {
@@ -231,6 +240,14 @@ int vm_unmap(struct vm_space *space, uint64_t start, uint64_t end)
         if (r->start >= start && r->end <= end)
             vm_region_unlink(space, r);
     }
+    return 0;
+}
+
+int vm_discard_pages(struct vm_space *space, uint64_t start, uint64_t end)
+{
+    struct pending_invalidations pending = { 0 };
+    unmap_pages(space, start, end, &pending);
+    pending_flush(space, &pending, "discard");
     return 0;
 }
 

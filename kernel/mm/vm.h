@@ -93,6 +93,9 @@ struct vm_region *vm_region_find(struct vm_space *space, uint64_t va);
 
 /* Remove [start, end) from regions and page table (like munmap). */
 int vm_unmap(struct vm_space *space, uint64_t start, uint64_t end);
+/* Drop the pages mapped in [start, end) but keep the regions: the next
+ * touch maps a zeroed page (madvise MADV_DONTNEED). Returns 0. */
+int vm_discard_pages(struct vm_space *space, uint64_t start, uint64_t end);
 /* Change the protection of [start, end), which must be fully covered by
  * regions (like mprotect: -ENOMEM otherwise). */
 int vm_protect(struct vm_space *space, uint64_t start, uint64_t end, unsigned prot);

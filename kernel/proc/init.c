@@ -90,7 +90,10 @@ int init_start(enum boot_mode mode, unsigned ktap_index)
     ksnprintf(filter_var, sizeof(filter_var), "LWCOS_FILTER=%s", boot_options.filter);
     ksnprintf(index_var, sizeof(index_var), "LWCOS_KTAP_INDEX=%u", ktap_index);
     const char *argv[] = { INIT_PATH, NULL };
+    /* In bench mode the kernel printed "BENCH version 1" and its rows; init
+     * adds the user-program rows and "BENCH end". */
     const char *envp[] = { mode_var, "PATH=/bin", "HOME=/", "TERM=vt100", index_var,
+                           mode == BOOT_MODE_BENCH ? "LWCOS_BENCH_OPEN=1" : "LWCOS_KERNEL=lwcos",
                            boot_options.filter[0] != '\0' ? filter_var : NULL, NULL };
 
     struct exec_args args;

@@ -154,3 +154,29 @@ SYSCALL3(mprotect, uint64_t, addr, uint64_t, length, unsigned long, prot)
         return -ENOMEM;
     return vm_protect(current_process()->vm, addr, addr + PAGE_ALIGN_UP(length), prot_from_user(prot));
 }
+
+#define MADV_DONTNEED 4
+
+/* Advice is accepted and ignored, except MADV_DONTNEED, which Linux
+ * defines for private anonymous memory as "read back zeros": drop the
+ * pages (the region stays). */
+SYSCALL3(madvise, uint64_t, addr, uint64_t, length, int, advice)
+{
+    if (addr % PAGE_SIZE != 0 || advice < 0)
+        return -EINVAL;
+    if (length == 0)
+        return 0;
+    if (addr >= USER_SPACE_END || length > USER_SPACE_END - addr)
+        return -ENOMEM;
+    if (advice != MADV_DONTNEED)
+        return 0;
+    struct vm_space *vm = current_process()->vm;
+    uint64_t end = PAGE_ALIGN_UP(addr + length);
+    for (uint64_t va = addr; va < end;) {
+        struct vm_region *r = vm_region_find(vm, va);
+        if (r == NULL)
+            return -ENOMEM;
+        va = r->end;
+    }
+    return vm_discard_pages(vm, addr, end);
+}

@@ -124,6 +124,29 @@ SYSCALL0(sync)
     return 0;
 }
 
+/* One CPU: the affinity mask is CPU 0 alone. */
+SYSCALL3(sched_getaffinity, int, pid, size_t, size, uint64_t, user_mask)
+{
+    uint64_t mask = 1;
+    if (pid < 0 || (pid != 0 && process_find(pid) == NULL))
+        return pid < 0 ? -EINVAL : -ESRCH;
+    if (size < sizeof(mask) || size % sizeof(mask) != 0)
+        return -EINVAL;
+    if (copy_to_user(user_mask, &mask, sizeof(mask)) != 0)
+        return -EFAULT;
+    return sizeof(mask);
+}
+
+SYSCALL3(sched_setaffinity, int, pid, size_t, size, uint64_t, user_mask)
+{
+    uint64_t mask = 0;
+    if (pid < 0 || (pid != 0 && process_find(pid) == NULL))
+        return pid < 0 ? -EINVAL : -ESRCH;
+    if (copy_from_user(&mask, user_mask, size < sizeof(mask) ? size : sizeof(mask)) != 0)
+        return -EFAULT;
+    return (mask & 1) ? 0 : -EINVAL;
+}
+
 SYSCALL0(sched_yield)
 {
     bool irq = irq_save_disable();

@@ -438,7 +438,12 @@ static void run_tests(void)
     finish_tests(index, passed, "");
 }
 
-/* Run every program of the bench folder in name order, stdout passed through. */
+/*
+ * Run every program of the bench folder in name order, stdout passed through,
+ * and end the rows with "BENCH end". The lwcos kernel prints "BENCH version 1"
+ * and its own rows first and says so with LWCOS_BENCH_OPEN=1; on another
+ * kernel (Linux) init prints the version line itself.
+ */
 static void run_benches(void)
 {
     const char *dir = env_or("LWCOS_BENCH_DIR", "/bench");
@@ -446,8 +451,11 @@ static void run_benches(void)
     int count = list_programs(dir, programs, MAX_PROGRAMS);
     bool passed = true;
 
+    if (getenv("LWCOS_BENCH_OPEN") == NULL)
+        printf("BENCH version 1\n");
     if (count <= 0) {
         printf("init: no benchmark programs in %s\n", dir);
+        printf("BENCH end\n");
         power_off(true);
     }
     for (int i = 0; i < count; i++) {
@@ -475,6 +483,7 @@ static void run_benches(void)
             passed = false;
         }
     }
+    printf("BENCH end\n");
     power_off(passed);
 }
 
