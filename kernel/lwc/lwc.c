@@ -51,12 +51,30 @@ static void lwc_free(struct lwc *l)
         lwc_put(monitor);
 }
 
+/* lwCs whose last reference went while another was being freed. Freeing
+ * one lwC closes its table, which may drop the last reference to the next:
+ * a chain of thousands would recurse that deep on a 16 KiB kernel stack,
+ * so the outermost lwc_put frees them one after another instead. */
+static struct list_node dying = LIST_HEAD_INIT(dying);
+static bool freeing;
+
 void lwc_put(struct lwc *l)
 {
     if (l->refcount == 0)
         panic("lwc_put: lwC %d of pid %d has no reference to drop", l->id, l->proc->pid);
-    if (--l->refcount == 0)
-        lwc_free(l);
+    if (--l->refcount != 0)
+        return;
+
+    list_remove(&l->proc_link);
+    list_push_back(&dying, &l->proc_link);
+    if (freeing)
+        return;
+    freeing = true;
+    while (!list_empty(&dying)) {
+        struct lwc *next = container_of(dying.next, struct lwc, proc_link);
+        lwc_free(next);
+    }
+    freeing = false;
 }
 
 /* Every file operation on an lwC descriptor fails with EBADF. */

@@ -69,8 +69,11 @@ SYSCALL4(lwSyscall, int, fd, unsigned, mask, long, nr, uint64_t, user_args)
     if (user_args != 0 && copy_from_user(args, user_args, sizeof(args)) != 0)
         return -EFAULT;
 
-    /* Borrow the target's resources named by mask for one call. */
+    /* Borrow the target's resources named by mask for one call. The call
+     * may close the last descriptor naming the target (close through
+     * LWC_SC_FILES, say), so hold it until its address space is unloaded. */
     struct lwc *target = d->target;
+    lwc_get(target);
     struct vm_space *saved_vm = p->vm;
     struct fd_table *saved_fds = p->fds;
     struct cred saved_cred = p->cred;
@@ -96,5 +99,6 @@ SYSCALL4(lwSyscall, int, fd, unsigned, mask, long, nr, uint64_t, user_args)
         p->vm = saved_vm;
         tlb_switch_to(saved_vm);
     }
+    lwc_put(target);
     return result;
 }
