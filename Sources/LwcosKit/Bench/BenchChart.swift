@@ -30,15 +30,14 @@ public struct BenchChart: Sendable {
         self.subtitle = subtitle
     }
 
-    /// Exponents of the powers of ten the axis spans: from at least one decade below the
-    /// smallest median above 0, so that its bar has a length, to the largest median or
-    /// above. Nil when no median is above 0.
+    /// Exponents of the powers of ten the axis spans: from one decade below the power of
+    /// ten at or under the smallest median above 0, so that its bar is at least a decade
+    /// long, up to the largest median. Nil when no median is above 0.
     var decades: ClosedRange<Int>? {
         let medians = comparison.entries.flatMap { [$0.lwcos, $0.linux] }.compactMap { $0.flatMap(BenchComparison.median) }
             .filter { $0 > 0 }
         guard let smallest = medians.min(), let largest = medians.max() else { return nil }
-        // Subtracting a little moves an exact power of ten, such as 1000, down a decade.
-        let low = Int((log10(Double(smallest)) - 1e-9).rounded(.down))
+        let low = Int(log10(Double(smallest)).rounded(.down)) - 1
         let high = max(low + 1, Int(log10(Double(largest)).rounded(.up)))
         return low...high
     }

@@ -94,7 +94,7 @@ public struct BenchReport: Sendable {
             text = "bench run passed (\(status))"
         case .failed:
             text = exit.exitStatus == QEMUConfiguration.ExitStatus.testFailed
-                ? "bench run failed (\(status)): the kernel reported a failed benchmark"
+                ? "bench run failed (\(status)): the kernel or a /bench program reported a failed benchmark"
                 : "bench run failed (\(status)): the kernel's bench output is invalid"
         case .panic:
             text = "bench run ended in a kernel panic (\(status))"
