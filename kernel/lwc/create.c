@@ -146,12 +146,26 @@ SYSCALL5(lwCreate, uint64_t, user_specs, int, nspecs, int, flags, uint64_t, user
         rc = apply_spec(child, p, &specs[i], &creator_rights);
     kfree(specs);
 
-    /* 2. This thread may enter the child, resuming at this lwCreate (rule 5).
-     * NOTE: with one thread per process, only the caller gets a slot. */
+    /* 2. Every thread now in this lwC may enter the child (rule 5): the
+     * caller resumes at this lwCreate, the others where they were. */
     child->saved[0] = (struct lwc_saved_thread){
         .tid = self->tid, .resume = LWC_RESUME_CREATE, .frame = *self->user_frame,
         .fs_base = self->fs_base, .user_caller = user_caller, .user_received = user_args,
     };
+    unsigned slot = 1;
+    list_for_each(node, &p->threads) {
+        struct thread *t = container_of(node, struct thread, proc_link);
+        if (t == self || t->lwc != cur || t->state == THREAD_DEAD || t->user_frame == NULL)
+            continue;
+        if (slot == LWC_THREAD_SLOTS) {
+            rc = rc == 0 ? -ENOMEM : rc;    /* NOTE: more threads than slots */
+            break;
+        }
+        child->saved[slot++] = (struct lwc_saved_thread){
+            .tid = t->tid, .resume = LWC_RESUME_SNAPSHOT, .frame = *t->user_frame,
+            .fs_base = t->fs_base,
+        };
+    }
 
     /* 3. Descriptors: the child's for its creator, the creator's for the
      * child (with every right). */

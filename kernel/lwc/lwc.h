@@ -65,6 +65,7 @@ enum lwc_resume {
     LWC_RESUME_CREATE,      /* first entry: lwCreate returns in the child */
     LWC_RESUME_SWITCH,      /* the thread left with lwSwitch */
     LWC_RESUME_TRAP,        /* the thread left on a trapped system call */
+    LWC_RESUME_SNAPSHOT,    /* another thread of the creator's lwC at lwCreate (rule 5) */
 };
 
 /* NOTE: at most this many threads may be able to enter one lwC. */

@@ -87,6 +87,11 @@ long lwc_switch_to(struct lwc *target, const struct lwc_args *args, enum lwc_res
     case LWC_RESUME_TRAP:
         /* The monitor's answer is the trapped call's result (rule 15). */
         return args->v[0];
+    case LWC_RESUME_SNAPSHOT:
+        /* Where the thread was when the lwC was created: inside a system
+         * call, which returns -EINTR here; or interrupted in user mode,
+         * which continues with its registers unchanged. */
+        return frame->vector == TRAP_VECTOR_SYSCALL ? -EINTR : (long)frame->rax;
     }
     return -EINVAL;
 }

@@ -39,7 +39,7 @@ static long process_fork(void)
 
     struct trap_frame frame = *self->user_frame;
     frame.rax = 0;      /* fork returns 0 in the child */
-    struct thread *t = thread_create_user(child, &frame);
+    struct thread *t = thread_create_user(child, &frame, child->pid);
     if (t == NULL) {
         process_free(child);
         return -ENOMEM;

@@ -106,7 +106,7 @@ int init_start(enum boot_mode mode, unsigned ktap_index)
     if (rc != 0)
         return rc;
 
-    struct thread *t = thread_create_user(p, &frame);
+    struct thread *t = thread_create_user(p, &frame, p->pid);
     if (t == NULL)
         return -ENOMEM;
     rc = lwc_create_root(p, t);

@@ -73,10 +73,19 @@ struct thread {
     struct list_node run_link;      /* run queue */
     struct list_node wait_link;     /* wait queue while sleeping */
     struct list_node proc_link;     /* process's thread list */
-    uint64_t sleep_until_ns;        /* nanosleep deadline, 0 when not sleeping on time */
+    uint64_t sleep_until_ns;        /* wake-up deadline, 0 when the sleep has none */
+    struct list_node timer_link;    /* on the scheduler's deadline list while sleep_until_ns is set */
     bool sleep_interruptible;       /* a signal may end the current sleep */
     void *fpu_state;                /* FXSAVE image of the user's x87/SSE registers */
     struct lwc *lwc;                /* the lwC this thread runs in (NULL: kernel thread) */
+    /* The process's resource mirrors (vm, fds, cred, sigactions) as this
+     * thread last left them: threads of one process may run in different
+     * lwCs, or borrow another lwC's resources in lwSyscall. */
+    bool view_saved;
+    struct vm_space *view_vm;
+    struct fd_table *view_fds;
+    struct cred view_cred;
+    struct k_sigaction *view_sigactions;
     uint64_t pending_signals;       /* attributable signals (bit sig - 1) */
     struct ksiginfo pending_info[64];   /* details of each pending signal */
     uint64_t blocked_signals;       /* the signal mask */
@@ -107,6 +116,9 @@ struct process {
     struct list_node sibling_link;
     struct list_node all_link;      /* every process, for ps and kill */
     struct list_node threads;       /* struct thread.proc_link */
+    int live_threads;               /* threads not yet exited */
+    bool exiting;                   /* exit_group or a fatal signal: every thread stops */
+    int exit_status_pending;        /* the status the last thread out reports */
     struct wait_queue child_exit;   /* wait4 sleeps here */
 
     /* lwCs: the root one, and all of them (struct lwc.proc_link). */

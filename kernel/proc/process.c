@@ -19,6 +19,7 @@
 #include "signal/signal.h"
 #include "signal/signal_internal.h"
 #include "sys/syscall.h"
+#include "proc/futex.h"
 
 static struct process kernel_process;
 static bool kernel_process_ready;
@@ -99,6 +100,19 @@ struct process *process_next(struct process *p)
     return container_of(node, struct process, all_link);
 }
 
+struct thread *thread_find(int tid)
+{
+    list_for_each(node, &all_processes) {
+        struct process *p = container_of(node, struct process, all_link);
+        list_for_each(tnode, &p->threads) {
+            struct thread *t = container_of(tnode, struct thread, proc_link);
+            if (t->tid == tid)
+                return t;
+        }
+    }
+    return NULL;
+}
+
 size_t process_count(void)
 {
     size_t n = 0;
@@ -131,7 +145,51 @@ static void process_release_resources(struct process *p)
     }
 }
 
+/* End the calling thread only. The last thread of a process to go ends
+ * the process with the status the group exit left (see process_exit). */
+void thread_exit(void)
+{
+    struct process *p = current_process();
+    struct thread *self = current_thread();
+
+    if (p->live_threads > 1) {
+        irq_disable();
+        p->live_threads--;
+        list_remove(&self->proc_link);
+        if (self->lwc != NULL) {
+            /* Unload first: the put may free the lwC's address space. */
+            if (tlb_current() == self->lwc->vm)
+                tlb_switch_to_kernel();
+            struct lwc *l = self->lwc;
+            self->lwc = NULL;
+            if (!p->exiting)
+                lwc_put(l);
+        }
+        thread_exit_current();
+    }
+    process_exit_last(p->exit_status_pending);
+}
+
 void process_exit(int wait_status)
+{
+    struct process *p = current_process();
+
+    /* exit_group, or a fatal signal: every other thread stops at its next
+     * return to user mode (or wakes from an interruptible sleep to do so),
+     * and the last one out reports wait_status. */
+    if (!p->exiting) {
+        p->exiting = true;
+        p->exit_status_pending = wait_status;
+        list_for_each(node, &p->threads) {
+            struct thread *t = container_of(node, struct thread, proc_link);
+            if (t != current_thread() && t->state == THREAD_SLEEPING && t->sleep_interruptible)
+                sched_wake(t);
+        }
+    }
+    thread_exit();
+}
+
+void process_exit_last(int wait_status)
 {
     struct process *p = current_process();
     struct thread *self = current_thread();
@@ -160,6 +218,7 @@ void process_exit(int wait_status)
     irq_disable();
     p->exit_status = wait_status;
     p->state = PROCESS_ZOMBIE;
+    p->live_threads = 0;
     list_remove(&self->proc_link);
     if (p->parent != NULL) {
         struct ksiginfo info = {
@@ -248,7 +307,18 @@ SYSCALL4(wait4, int, pid, uint64_t, user_status, int, options, uint64_t, user_ru
 
 SYSCALL1(exit, int, code)
 {
-    /* NOTE: with one thread per process, exit and exit_group are the same. */
+    struct process *p = current_process();
+    struct thread *self = current_thread();
+
+    if (p->live_threads > 1) {
+        /* set_tid_address: clear the tid word and wake one waiter (join). */
+        if (self->clear_child_tid != 0) {
+            int zero = 0;
+            if (copy_to_user(self->clear_child_tid, &zero, sizeof(zero)) == 0)
+                futex_wake(self->clear_child_tid, 1);
+        }
+        thread_exit();
+    }
     process_exit(WAIT_STATUS_EXITED(code));
 }
 

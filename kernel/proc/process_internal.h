@@ -12,10 +12,15 @@ struct process *process_alloc(struct process *parent);
 /* Free a reaped zombie's memory. */
 void process_free(struct process *p);
 
-/* End the current process with a wait status (Linux encoding). Closes its
- * files, frees its memory, re-parents its children to init, and wakes the
+/* End the current process with a wait status (Linux encoding), as
+ * exit_group does: every thread stops; the last one closes the files,
+ * frees the memory, re-parents the children to init, and wakes the
  * parent. Never returns. */
 __attribute__((noreturn)) void process_exit(int wait_status);
+/* End only the calling thread (exit); the process ends with its last thread. */
+__attribute__((noreturn)) void thread_exit(void);
+/* The last thread's part of process_exit. */
+__attribute__((noreturn)) void process_exit_last(int wait_status);
 
 /* Processes alive or zombie, for fork's limit. */
 size_t process_count(void);
@@ -29,6 +34,9 @@ struct process *process_next(struct process *p);
 
 /* Linux's default resource limits, for init. */
 void rlimit_init_defaults(struct process *p);
+
+/* The thread with this tid, in any process (NULL if none). */
+struct thread *thread_find(int tid);
 
 /* The next free thread or process ID. */
 int process_next_id(void);

@@ -16,7 +16,7 @@
 
 /* Runnable threads other than the running one, oldest first. */
 static struct list_node run_queue = LIST_HEAD_INIT(run_queue);
-/* Threads in nanosleep, by wait_link. */
+/* Sleeping threads with a deadline, by timer_link. */
 static struct list_node timed_sleepers = LIST_HEAD_INIT(timed_sleepers);
 /* A thread that exited and whose stack is freed once another thread runs. */
 static struct thread *dead_thread;
@@ -51,6 +51,7 @@ void sched_init(void)
     boot_thread.kernel_stack = (uint64_t)boot_stack;
     list_init(&boot_thread.run_link);
     list_init(&boot_thread.wait_link);
+    list_init(&boot_thread.timer_link);
     list_push_back(&kernel->threads, &boot_thread.proc_link);
 
     struct cpu *cpu = this_cpu();
@@ -76,9 +77,37 @@ static void free_dead_thread(void)
 
 /* Everything that follows a thread from CPU to CPU except its registers:
  * FPU state, FS base, address space, kernel stack for the next entry. */
+/* The process fields that mirror a thread's running lwC belong to the
+ * thread that runs: save them with it, and restore the next one's. */
+static void save_view(struct thread *t)
+{
+    struct process *p = t->proc;
+    t->view_saved = true;
+    t->view_vm = p->vm;
+    t->view_fds = p->fds;
+    t->view_cred = p->cred;
+    t->view_sigactions = p->sigactions;
+}
+
+static void restore_view(struct thread *t)
+{
+    struct process *p = t->proc;
+    if (!t->view_saved || p->state == PROCESS_ZOMBIE || p->exiting)
+        return;
+    p->vm = t->view_vm;
+    p->fds = t->view_fds;
+    p->cred = t->view_cred;
+    p->sigactions = t->view_sigactions;
+}
+
 static void switch_to(struct thread *prev, struct thread *next)
 {
     struct cpu *cpu = this_cpu();
+
+    if (prev->lwc != NULL && prev->state != THREAD_DEAD)
+        save_view(prev);
+    if (next->lwc != NULL)
+        restore_view(next);
 
     if (prev->fpu_state != NULL)
         __asm__ volatile("fxsave64 (%0)" : : "r"(prev->fpu_state) : "memory");
@@ -132,7 +161,7 @@ void sched_tick(void)
     timer_tick();
     signal_check_alarms(now);
     for (struct list_node *node = timed_sleepers.next; node != &timed_sleepers;) {
-        struct thread *t = container_of(node, struct thread, wait_link);
+        struct thread *t = container_of(node, struct thread, timer_link);
         node = node->next;
         if (now >= t->sleep_until_ns)
             sched_wake(t);
@@ -145,6 +174,7 @@ void sched_wake(struct thread *t)
     bool irq = irq_save_disable();
     if (t->state == THREAD_SLEEPING) {
         list_remove(&t->wait_link);
+        list_remove(&t->timer_link);
         t->state = THREAD_RUNNABLE;
         list_push_back(&run_queue, &t->run_link);
     }
@@ -159,6 +189,8 @@ void sched_frame_changed(void)
 void sched_exit_to_user(struct trap_frame *frame)
 {
     irq_disable();
+    if (current_process()->exiting)
+        thread_exit();      /* another thread ended the process */
     for (;;) {
         if (this_cpu()->need_resched) {
             sched_yield_cpu();
@@ -184,7 +216,7 @@ int sched_sleep_until(uint64_t deadline_ns)
         self->sleep_until_ns = deadline_ns;
         self->sleep_interruptible = true;
         self->state = THREAD_SLEEPING;
-        list_push_back(&timed_sleepers, &self->wait_link);
+        list_push_back(&timed_sleepers, &self->timer_link);
         sched_yield_cpu();
     }
     self->sleep_until_ns = 0;
@@ -262,6 +294,24 @@ int wait_queue_sleep(struct wait_queue *wq, bool interruptible)
     if (interruptible && signal_pending_current())
         return -EINTR;
     return 0;
+}
+
+int wait_queue_sleep_until(struct wait_queue *wq, uint64_t deadline_ns)
+{
+    struct thread *self = current_thread();
+
+    if (deadline_ns != 0 && timer_monotonic_ns() >= deadline_ns)
+        return -ETIMEDOUT;
+    if (deadline_ns != 0) {
+        self->sleep_until_ns = deadline_ns;
+        list_push_back(&timed_sleepers, &self->timer_link);
+    }
+    int rc = wait_queue_sleep(wq, true);
+    list_remove(&self->timer_link);
+    self->sleep_until_ns = 0;
+    if (rc == 0 && deadline_ns != 0 && timer_monotonic_ns() >= deadline_ns)
+        return -ETIMEDOUT;
+    return rc;
 }
 
 void wait_queue_wake_all(struct wait_queue *wq)

@@ -37,6 +37,9 @@ void sched_frame_changed(void);
 /* Sleep until the monotonic clock reaches deadline_ns. Returns 0, or
  * -EINTR if a signal arrived first. */
 int sched_sleep_until(uint64_t deadline_ns);
+/* wait_queue_sleep with a deadline (0: none). Returns 0 when woken,
+ * -ETIMEDOUT at the deadline, -EINTR for a signal. Interrupts disabled. */
+int wait_queue_sleep_until(struct wait_queue *wq, uint64_t deadline_ns);
 
 /* Run the idle loop on the boot thread forever. */
 __attribute__((noreturn)) void sched_run_idle(void);
@@ -46,7 +49,7 @@ int sched_current_pid(void);
 
 /* New thread for process p with a kernel stack whose first run returns to
  * user mode with a copy of frame. NULL if out of memory. */
-struct thread *thread_create_user(struct process *p, const struct trap_frame *frame);
+struct thread *thread_create_user(struct process *p, const struct trap_frame *frame, int tid);
 /* End the current thread: it never runs again. */
 __attribute__((noreturn)) void thread_exit_current(void);
 

@@ -40,7 +40,7 @@ void fpu_reset_current(void)
     }
 }
 
-struct thread *thread_create_user(struct process *p, const struct trap_frame *frame)
+struct thread *thread_create_user(struct process *p, const struct trap_frame *frame, int tid)
 {
     struct thread *t = kzalloc(sizeof(*t));
     void *stack = kmalloc(KERNEL_STACK_SIZE);
@@ -61,14 +61,16 @@ struct thread *thread_create_user(struct process *p, const struct trap_frame *fr
     else
         memcpy(fpu, clean_fpu_state, FXSAVE_SIZE);
 
-    t->tid = p->pid;
+    t->tid = tid;
     t->proc = p;
     t->state = THREAD_RUNNABLE;
     t->kernel_stack = (uint64_t)stack;
     t->fpu_state = fpu;
     list_init(&t->run_link);
     list_init(&t->wait_link);
+    list_init(&t->timer_link);
     list_push_back(&p->threads, &t->proc_link);
+    p->live_threads++;
 
     /* Stack top: the user frame; below it, what sched_switch pops: six
      * callee-saved registers, then the address it returns to. */

@@ -329,8 +329,8 @@ static long tkill_common(int tid, int sig)
 
     if (tid <= 0 || sig < 0 || sig > NSIG)
         return -EINVAL;
-    /* One thread per process: the tid is the pid. A thread signalling
-     * itself is attributable: the signal is its own (raise). */
+    /* A thread signalling itself is attributable: the signal is its own
+     * (raise). */
     if (tid == self->tid) {
         if (sig != 0) {
             struct ksiginfo info = { .code = SI_TKILL, .pid = self->proc->pid,
@@ -339,15 +339,21 @@ static long tkill_common(int tid, int sig)
         }
         return 0;
     }
-    struct process *p = process_find(tid);
-    if (p == NULL || p->state == PROCESS_ZOMBIE)
+    struct thread *t = thread_find(tid);
+    if (t == NULL || t->proc->state == PROCESS_ZOMBIE)
         return -ESRCH;
-    if (!may_signal(p))
+    if (!may_signal(t->proc))
         return -EPERM;
     if (sig == 0)
         return 0;
+    /* NOTE: a signal to another thread is pending on that thread and, like
+     * a thread's own signals, delivered in whatever lwC it runs. */
     struct ksiginfo info = { .code = SI_TKILL, .pid = self->proc->pid, .uid = self->proc->cred.uid };
-    return signal_send_process_info(p, sig, &info);
+    send_thread(t, sig, &info);
+    if (t->state == THREAD_SLEEPING && t->sleep_interruptible &&
+        !(t->blocked_signals & SIG_BIT(sig)))
+        sched_wake(t);
+    return 0;
 }
 
 SYSCALL2(tkill, int, tid, int, sig)
@@ -359,7 +365,8 @@ SYSCALL3(tgkill, int, tgid, int, tid, int, sig)
 {
     if (tgid <= 0 || tid <= 0)
         return -EINVAL;
-    if (tgid != tid)
+    struct thread *t = thread_find(tid);
+    if (t == NULL || t->proc->pid != tgid)
         return -ESRCH;
     return tkill_common(tid, sig);
 }
