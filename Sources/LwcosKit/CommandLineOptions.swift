@@ -11,7 +11,7 @@ public enum LwcosCommand: String, CaseIterable, Sendable {
         case .iso: return ["--mode", "--filter", "--cmdline"]
         case .run: return ["--accel", "--memory", "--cmdline"]
         case .test: return ["--filter", "--cmdline", "--timeout", "--accel", "--memory", "--extra"]
-        case .debug: return ["--break", "--mode", "--cmdline", "--accel", "--memory", "--port"]
+        case .debug: return ["--break", "--mode", "--cmdline", "--accel", "--memory", "--port", "--exec"]
         case .bench: return ["--rows", "--icount", "--linux", "--svg", "--accel", "--memory", "--timeout", "--json", "--cmdline"]
         case .boottime: return ["--runs", "--accel", "--memory", "--timeout"]
         case .exec: return ["--accel", "--memory", "--timeout", "--keep-log", "--cmdline"]
@@ -38,6 +38,7 @@ public struct CommandLineOptions: Equatable, Sendable {
     public var memory = "256M"
     /// Wall-clock limit of a boot in seconds, or nil for the default of the command.
     public var timeout: Double?
+    /// `--break`: a gdb location in the kernel, or an lwC call name (see `KernelBreakpoint`).
     public var breakpoint = "kmain"
     public var port = GDBSession.defaultPort
     /// `--icount`: run QEMU with `-icount shift=0`.
@@ -54,9 +55,10 @@ public struct CommandLineOptions: Equatable, Sendable {
     public var extraTestDirectory: String?
     /// `--keep-log`: `lwcos exec` keeps the serial output in build/exec-serial.log.
     public var keepLog = false
-    /// The host program `lwcos exec` runs.
+    /// The host program `lwcos exec` runs, or the one `lwcos debug --exec` boots with.
     public var program: String?
-    /// The arguments after the program of `lwcos exec`, or every compiler argument of `lwcos cc`.
+    /// The arguments after the program of `lwcos exec` or `lwcos debug --exec`, or every
+    /// compiler argument of `lwcos cc`.
     public var programArguments: [String] = []
 
     public init() {}
@@ -97,8 +99,9 @@ public struct CommandLineOptions: Equatable, Sendable {
         }
 
         while let argument = remaining.popFirst() {
-            // After the program of `lwcos exec`, only exec's own options stay with lwcos.
-            if command == .exec, options.program != nil {
+            // After the program of `lwcos exec` or `lwcos debug --exec`, only the command's
+            // own options stay with lwcos.
+            if command == .exec || command == .debug, options.program != nil {
                 if argument == "--" {
                     options.programArguments += remaining
                     break
@@ -151,6 +154,11 @@ public struct CommandLineOptions: Equatable, Sendable {
 
         if command == .exec, options.program == nil, !options.showHelp {
             throw .usage(message: "missing PROGRAM: the host program to run on lwcos", command: command.rawValue)
+        }
+        // --exec boots the exec mode, which is the only mode that runs a staged program.
+        if command == .debug, options.program != nil, options.mode != nil {
+            throw .usage(message: "--mode and --exec exclude each other: --exec boots the exec mode",
+                         command: command.rawValue)
         }
 
         // QEMU 7.2 exits with "-icount is not allowed with hardware virtualization" under KVM.
@@ -244,6 +252,12 @@ public struct CommandLineOptions: Equatable, Sendable {
         case "--break":
             guard !value.isEmpty, !value.contains(where: \.isWhitespace) else { throw invalid("a function name") }
             breakpoint = value
+        case "--exec":
+            guard !value.isEmpty else { throw invalid("a static x86-64 program on this host") }
+            guard program == nil else {
+                throw .usage(message: "option '--exec' given twice: lwcos debug boots one program", command: command.rawValue)
+            }
+            program = value
         case "--port":
             guard let parsed = Int(value), (1...65535).contains(parsed) else { throw invalid("a TCP port, 1-65535") }
             port = parsed
@@ -349,15 +363,28 @@ public enum HelpText {
                 """
         case .debug:
             return """
-                usage: lwcos debug [--break SYMBOL] [--mode MODE] [--cmdline ARGS] [--port PORT]
+                usage: lwcos debug [--break LOCATION] [--mode MODE] [--cmdline ARGS] [--port PORT]
+                       lwcos debug [--break LOCATION] [options] --exec PROGRAM [ARGS...] [options]
 
                 Builds the kernel, starts QEMU paused with its gdb stub on 127.0.0.1:PORT
-                and runs gdb with tools/gdb/lwcos.gdb, a hardware breakpoint at SYMBOL,
+                and runs gdb with tools/gdb/lwcos.gdb, a hardware breakpoint at LOCATION,
                 and 'continue'. The serial output goes to build/debug-serial.log.
 
+                LOCATION is a kernel function, FILE:LINE or *ADDRESS, checked against
+                build/kernel.elf before QEMU starts (exit status 2 when gdb does not find
+                it). The lwC calls stand for the kernel functions that implement them:
+                \(KernelBreakpoint.aliases.map { "\($0.call) = \($0.function)" }.joined(separator: ", ")).
+
+                With --exec, PROGRAM (a static x86-64 ELF on this host) is staged as
+                /bin/NAME and the exec mode boots, as 'lwcos exec' does: /init runs it with
+                ARGS and powers off when it exits. Its output goes to the serial log, and
+                gdb also loads its symbols. After PROGRAM, only the options below stay
+                with lwcos; every other word, and every word after '--', goes to PROGRAM.
+
                 options:
-                  --break SYMBOL      function to stop at (default: kmain)
-                  --mode MODE         boot mode: shell, test or bench (default: shell)
+                  --break LOCATION    where to stop (default: kmain)
+                  --exec PROGRAM      boot the exec mode running PROGRAM [ARGS...]
+                  --mode MODE         boot mode without --exec: shell, test or bench (default: shell)
                   --cmdline ARGS      extra kernel command-line words, separated by spaces
                   --port PORT         TCP port of the gdb stub (default: \(GDBSession.defaultPort))
                   --accel tcg|kvm     CPU emulation (default: tcg)

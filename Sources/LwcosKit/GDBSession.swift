@@ -12,11 +12,32 @@ public struct GDBSession: Sendable {
     /// The machine to boot; its serial and gdb settings are replaced per use.
     public var qemu: QEMUConfiguration
     public var tools: ToolLocator
+    /// User programs whose symbols gdb loads next to the kernel's (`add-symbol-file`), so
+    /// that `bt` and `info symbol` name their functions when the CPU is in user mode.
+    public var symbolFiles: [String] = []
+    /// Names the serial log of a batch run, `build/<name>-serial.log`. Batch runs at the
+    /// same time need different names.
+    public var name = "gdb"
 
-    public init(repository: Repository, qemu: QEMUConfiguration, tools: ToolLocator = ToolLocator()) {
+    public init(
+        repository: Repository, qemu: QEMUConfiguration, symbolFiles: [String] = [], name: String = "gdb",
+        tools: ToolLocator = ToolLocator()
+    ) {
         self.repository = repository
         self.qemu = qemu
+        self.symbolFiles = symbolFiles
+        self.name = name
         self.tools = tools
+    }
+
+    /// The batch run's serial log.
+    public var batchSerialLog: String {
+        repository.buildDirectory + "/" + name + "-serial.log"
+    }
+
+    /// `add-symbol-file` commands for `symbolFiles`, as `-ex` arguments.
+    private var symbolFileArguments: [String] {
+        symbolFiles.flatMap { ["-ex", "add-symbol-file " + $0] }
     }
 
     /// Arguments for a batch run: load the symbols and tools/gdb/lwcos.gdb when it exists,
@@ -34,6 +55,7 @@ public struct GDBSession: Sendable {
         if FileManager.default.fileExists(atPath: repository.gdbScript) {
             arguments += ["-x", repository.gdbScript]
         }
+        arguments += symbolFileArguments
         arguments += ["-ex", "target remote | exec " + machine.shellCommand]
         arguments += ["-ex", "hbreak " + breakpoint, "-ex", "continue"]
         for command in commands {
@@ -51,8 +73,7 @@ public struct GDBSession: Sendable {
         let gdb = try requireGDB()
         try requireQEMU()
         try requireKernelELF()
-        let serialLog = repository.buildDirectory + "/gdb-serial.log"
-        let arguments = batchArguments(breakpoint: breakpoint, commands: commands, serialLog: serialLog)
+        let arguments = batchArguments(breakpoint: breakpoint, commands: commands, serialLog: batchSerialLog)
         let result = try ChildProcess.run(gdb, arguments, directory: repository.root, timeout: timeout)
         if result.interrupted {
             throw .interrupted
@@ -71,6 +92,7 @@ public struct GDBSession: Sendable {
         } else {
             arguments += ["-ex", "set architecture i386:x86-64"]
         }
+        arguments += symbolFileArguments
         arguments += ["-ex", "target remote 127.0.0.1:\(port)"]
         arguments += ["-ex", "hbreak " + breakpoint, "-ex", "continue"]
         arguments.append(repository.kernelDebugELF)

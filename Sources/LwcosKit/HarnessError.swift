@@ -23,6 +23,8 @@ public enum HarnessError: Error, Equatable, Sendable, CustomStringConvertible {
     case fileSystem(path: String, message: String)
     /// A host file cannot run as a program on lwcos, for example a dynamically linked one.
     case invalidProgram(path: String, reason: String)
+    /// gdb finds no breakpoint location `location` in the kernel ELF `elf`; `reason` is gdb's message.
+    case invalidBreakpoint(location: String, elf: String, reason: String)
 
     public var description: String {
         switch self {
@@ -51,6 +53,10 @@ public enum HarnessError: Error, Equatable, Sendable, CustomStringConvertible {
             return "cannot write \(path): \(message)"
         case .invalidProgram(let path, let reason):
             return "\(path): \(reason)"
+        case .invalidBreakpoint(let location, let elf, let reason):
+            let calls = KernelBreakpoint.aliases.map(\.call).joined(separator: ", ")
+            return "invalid breakpoint '\(location)': gdb finds no such location in \(elf) (\(reason)); "
+                + "name a kernel function, FILE:LINE, or an lwC call (\(calls))"
         }
     }
 }

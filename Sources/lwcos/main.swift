@@ -1,6 +1,7 @@
 // The `lwcos` command-line tool: build, iso, run, test, debug, bench, boottime, exec and cc.
 //
-// Exit statuses: 0 success, 1 a failed build or run, 2 a usage error, 130 Ctrl-C.
+// Exit statuses: 0 success, 1 a failed build or run, 2 a usage error (including a
+// `debug --break` location that gdb cannot find in build/kernel.elf), 130 Ctrl-C.
 // `lwcos exec` exits with the program's status, or 125 when that status is unknown;
 // `lwcos cc` exits with the compiler's.
 import Foundation
@@ -28,7 +29,7 @@ func execute(_ options: CommandLineOptions) throws(HarnessError) -> Int32 {
         return try runCompiler(options, repository: repository)
     }
     // A program lwcos cannot run is rejected before the build, which takes longer.
-    if command == .exec, let program = options.program {
+    if command == .exec || command == .debug, let program = options.program {
         try StaticELF.validate(program)
         _ = try ExecRunner.request(guestProgram: ExecRunner.guestPath(of: program), arguments: options.programArguments)
     }
@@ -83,16 +84,44 @@ func execute(_ options: CommandLineOptions) throws(HarnessError) -> Int32 {
         return try runCompiler(options, repository: repository)
 
     case .debug:
-        let mode = options.mode ?? .shell
-        let boot = BootConfiguration(
-            mode: mode, filter: options.filter, extraWords: options.kernelWords, modules: products.modules)
-        let iso = try ISOBuilder(repository: repository).build(name: "debug", boot: boot)
-        let configuration = QEMUConfiguration(iso: iso, accelerator: options.accelerator, memory: options.memory)
-        let session = GDBSession(repository: repository, qemu: configuration)
-        let serialLog = repository.buildDirectory + "/debug-serial.log"
-        printError("lwcos: serial output goes to \(serialLog) (follow it with 'tail -f')")
-        return try session.runInteractive(breakpoint: options.breakpoint, port: options.port, serialLog: serialLog)
+        return try runDebug(options, repository: repository, products: products)
     }
+}
+
+/// Checks the breakpoint against build/kernel.elf, builds the ISO (the exec mode with the
+/// staged program for `--exec`), then runs QEMU and gdb until gdb exits.
+func runDebug(_ options: CommandLineOptions, repository: Repository, products: BuildProducts)
+    throws(HarnessError) -> Int32
+{
+    let breakpoint = KernelBreakpoint(options.breakpoint)
+    if breakpoint.isAlias {
+        printError("lwcos: \(breakpoint.requested) is implemented by the kernel function \(breakpoint.location); breaking there")
+    }
+    guard let gdb = ToolLocator().find(HostTool.gdb.rawValue) else { throw .missingTool(.gdb) }
+    try breakpoint.validate(elf: repository.kernelDebugELF, gdb: gdb)
+
+    let iso: String
+    var symbolFiles: [String] = []
+    if let program = options.program {
+        _ = try products.requireInitramfs(for: "lwcos debug --exec")
+        let runner = ExecRunner(
+            repository: repository, name: "debug-exec", accelerator: options.accelerator, memory: options.memory,
+            kernelWords: options.kernelWords)
+        iso = try runner.prepare(program: program, arguments: options.programArguments)
+        symbolFiles = [program]
+        printError("lwcos: staged \(program) as \(ExecRunner.guestPath(of: program)); booting the exec mode")
+    } else {
+        let boot = BootConfiguration(
+            mode: options.mode ?? .shell, filter: options.filter, extraWords: options.kernelWords,
+            modules: products.modules)
+        iso = try ISOBuilder(repository: repository).build(name: "debug", boot: boot)
+    }
+
+    let configuration = QEMUConfiguration(iso: iso, accelerator: options.accelerator, memory: options.memory)
+    let session = GDBSession(repository: repository, qemu: configuration, symbolFiles: symbolFiles)
+    let serialLog = repository.buildDirectory + "/debug-serial.log"
+    printError("lwcos: serial output goes to \(serialLog) (follow it with 'tail -f')")
+    return try session.runInteractive(breakpoint: breakpoint.location, port: options.port, serialLog: serialLog)
 }
 
 /// Maps QEMU's exit status after `lwcos run` to the tool's: quitting with Ctrl-A X (0)
@@ -343,6 +372,10 @@ do {
     exit(try execute(options))
 } catch HarnessError.usage(let message, let command) {
     printError("lwcos: " + HarnessError.usage(message: message, command: command).description)
+    exit(2)
+} catch HarnessError.invalidBreakpoint(let location, let elf, let reason) {
+    // A breakpoint gdb cannot find is a usage error, reported on one line.
+    printError("lwcos: " + HarnessError.invalidBreakpoint(location: location, elf: elf, reason: reason).description)
     exit(2)
 } catch HarnessError.interrupted {
     printError("lwcos: " + HarnessError.interrupted.description)
