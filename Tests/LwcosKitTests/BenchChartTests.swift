@@ -6,22 +6,24 @@ import Testing
 private let lwcosOutput = """
     BENCH version 1
     BENCH cr3_switch cycles 57 57 57 2000
-    BENCH end
     BENCH lwcreate_close cycles 450099 449931 450351 1000
     BENCH getppid cycles 884 850 930 2000
     BENCH zero_row cycles 0 0 0 10
+    BENCH end
     """
 
 private let linuxOutput = """
+    BENCH version 1
     BENCH lwcreate_close cycles n/a n/a n/a 0 lwC system calls are not available (ENOSYS)
     BENCH getppid cycles 1170 1118 1222 2000
     BENCH pipe<&>_row ns 1000 900 1100 2000
+    BENCH end
     """
 
 private func chart(subtitle: String = "accelerator tcg, icount off") -> String {
     let comparison = BenchComparison(
         lwcos: BenchParser.parse(lwcosOutput),
-        linux: BenchParser.parse(linuxOutput, expectsKernelSection: false))
+        linux: BenchParser.parse(linuxOutput))
     return BenchChart(comparison: comparison, subtitle: subtitle).render()
 }
 

@@ -10,20 +10,22 @@ private let environment = MeasurementEnvironment(
 private let lwcosOutput = """
     BENCH version 1
     BENCH cr3_switch cycles 57 57 57 2000
-    BENCH end
     BENCH lwcreate_close cycles 450099 449931 450351 1000
     BENCH getppid cycles 884 850 930 2000
     BENCH execve cycles 2000000 1900000 2100000 1000
     BENCH user_cow_fault cycles n/a n/a n/a 0 failed: mmap: Out of memory
+    BENCH end
     """
 
 private let linuxOutput = """
     [    0.0] Linux version 6.1.0-57-amd64
+    BENCH version 1
     BENCH lwcreate_close cycles n/a n/a n/a 0 lwC system calls are not available (ENOSYS)
     BENCH getppid cycles 1170 1118 1222 2000
     BENCH execve cycles 4000000 3900000 4100000 1000
     BENCH user_cow_fault cycles 56082 54600 71708 2000
     BENCH pipe_pingpong ns 173 168 204 2000
+    BENCH end
     [   17.0] reboot: Power down
     """
 
@@ -38,7 +40,7 @@ private func lwcosReport() -> BenchReport {
 private func linuxReport(_ output: String = linuxOutput, status: Int32? = 0) -> BenchReport {
     BenchReport(
         system: .linux, kernelWords: LinuxBenchRunner.commandLine,
-        document: BenchParser.parse(output, expectsKernelSection: false),
+        document: BenchParser.parse(output),
         exit: QEMUExit(exitStatus: status), serialLines: output.components(separatedBy: "\n"), timeout: 300)
 }
 
@@ -74,8 +76,8 @@ struct BenchComparisonTests {
 
     @Test("ratio needs the same unit and a Linux median above 0")
     func ratioGuards() {
-        let lwcos = BenchParser.parse("BENCH version 1\nBENCH end\nBENCH a cycles 10 10 10 1\nBENCH b cycles 10 10 10 1")
-        let linux = BenchParser.parse("BENCH a ns 5 5 5 1\nBENCH b cycles 0 0 0 1", expectsKernelSection: false)
+        let lwcos = BenchParser.parse("BENCH version 1\nBENCH a cycles 10 10 10 1\nBENCH b cycles 10 10 10 1\nBENCH end")
+        let linux = BenchParser.parse("BENCH version 1\nBENCH a ns 5 5 5 1\nBENCH b cycles 0 0 0 1\nBENCH end")
         let entries = BenchComparison(lwcos: lwcos, linux: linux).entries
         #expect(entries[0].ratio == nil)
         #expect(entries[0].notes == ["units differ: lwcos cycles, Linux ns"])

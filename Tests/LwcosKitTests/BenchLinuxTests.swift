@@ -8,7 +8,7 @@ private let linuxKernel = LinuxKernel(path: "/boot/vmlinuz-6.1.0-57-amd64", rele
 private func linuxReport(_ output: String, status: Int32?) -> BenchReport {
     BenchReport(
         system: .linux, kernelWords: LinuxBenchRunner.commandLine,
-        document: BenchParser.parse(output, expectsKernelSection: false),
+        document: BenchParser.parse(output),
         exit: QEMUExit(exitStatus: status), serialLines: output.components(separatedBy: "\n"), timeout: 300)
 }
 
@@ -17,6 +17,7 @@ struct LinuxBenchRunTests {
     @Test("judging how Linux ended", arguments: [
         (Int32?(0), "power down", false, false, RunOutcome.passed),
         (0, "power down, invalid row", false, false, .failed),
+        (0, "power down, no end", false, false, .truncated),
         (nil, "halted", false, false, .failed),
         (0, "panic", false, false, .panic),
         (0, "nothing", false, false, .reset),
@@ -26,14 +27,15 @@ struct LinuxBenchRunTests {
     ] as [(Int32?, String, Bool, Bool, RunOutcome)])
     func judge(status: Int32?, ending: String, timedOut: Bool, interrupted: Bool, expected: RunOutcome) {
         let endings = [
-            "power down": "BENCH getppid cycles 1 1 1 1\n[   17.0] reboot: Power down",
-            "power down, invalid row": "BENCH getppid cycles 1 1\n[   17.0] reboot: Power down",
-            "halted": "init: benchmark processes exited with status 1\n[   17.0] reboot: System halted",
+            "power down": "BENCH version 1\nBENCH getppid cycles 1 1 1 1\nBENCH end\n[   17.0] reboot: Power down",
+            "power down, invalid row": "BENCH version 1\nBENCH getppid cycles 1 1\nBENCH end\n[   17.0] reboot: Power down",
+            "power down, no end": "BENCH version 1\nBENCH getppid cycles 1 1 1 1\n[   17.0] reboot: Power down",
+            "halted": "BENCH version 1\ninit: benchmark processes exited with status 1\nBENCH end\n[   17.0] reboot: System halted",
             "panic": "[    2.0] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100",
-            "nothing": "BENCH getppid cycles 1 1 1 1",
+            "nothing": "BENCH version 1\nBENCH getppid cycles 1 1 1 1",
         ]
         let output = endings[ending] ?? ""
-        let document = BenchParser.parse(output, expectsKernelSection: false)
+        let document = BenchParser.parse(output)
         let exit = QEMUExit(exitStatus: status, timedOut: timedOut, interrupted: interrupted)
         let lines = output.components(separatedBy: "\n")
         #expect(BenchReport.judgeLinux(exit: exit, document: document, serialLines: lines) == expected)

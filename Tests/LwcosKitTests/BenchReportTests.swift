@@ -52,7 +52,7 @@ struct BenchReportTests {
     func explanation() {
         let truncated = report("BENCH version 1\nBENCH a ns 1 1 1 1", status: 33)
         #expect(truncated.outcomeExplanation == """
-            bench run truncated (QEMU exit status 33): the kernel exited without printing 'BENCH end'
+            bench run truncated (QEMU exit status 33): the machine powered off before 'BENCH end'
               problem: missing 'BENCH end' line: the output was truncated after 1 row
             """)
         let invalid = report("BENCH version 1\nBENCH a ns 1 1\nBENCH end", status: 33)

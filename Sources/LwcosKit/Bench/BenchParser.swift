@@ -61,14 +61,12 @@ public struct BenchDocument: Equatable, Sendable {
     /// The number after `BENCH version`, or nil when no version line arrived.
     public var version: Int?
     public var rows: [BenchRow]
-    /// Whether the kernel's `BENCH end` line arrived. Without it an lwcos run was cut
-    /// short; a Linux run has none.
+    /// Whether the `BENCH end` line arrived. Without it the run was cut short.
     public var ended: Bool
     public var problems: [BenchProblem]
 
-    /// Whether the kernel's section is whole and every line was valid: the version line,
-    /// the kernel's rows and `BENCH end` arrived and nothing was reported as a problem.
-    /// The rows of the programs after `BENCH end` are judged by how the machine ended.
+    /// Whether the output is whole and every line was valid: the version line, the rows
+    /// and `BENCH end` arrived and nothing was reported as a problem.
     public var isComplete: Bool { ended && problems.isEmpty }
 
     public func row(named name: String) -> BenchRow? {
@@ -79,20 +77,17 @@ public struct BenchDocument: Equatable, Sendable {
 /// A streaming parser for bench output: feed it serial lines as they arrive, then call
 /// `finish()` for the rows.
 ///
-/// The format, version 1, as lwcos prints it:
+/// The format, version 1:
 ///
 ///     BENCH version 1
 ///     BENCH cr3_switch cycles 412 398 460 2000
 ///     BENCH pcid_flush ns n/a n/a n/a 0 no PCID on this CPU
+///     BENCH getppid cycles 241 236 250 2000
 ///     BENCH end
-///     BENCH getppid cycles 884 850 930 2000
 ///
-/// The kernel prints its own rows between `BENCH version 1` and `BENCH end`. Then /init
-/// runs each program of /bench, and their rows follow `BENCH end`. Under Linux only the
-/// programs print rows, so a parser made with `expectsKernelSection: false` requires
-/// neither the version line nor `BENCH end`. Whether the programs' rows are complete is
-/// not visible in the output: /init powers the machine off only after every program
-/// exited 0, so the caller judges that from how the machine ended.
+/// On lwcos the kernel prints the version line and its own rows. Then /init runs each
+/// program of /bench, whose rows follow, and prints `BENCH end` after the last one. Under
+/// Linux only the programs print rows, and /init prints the version line too.
 ///
 /// Fields after `BENCH` are name, unit, median, p10, p90 and iteration count, all
 /// non-negative decimal integers. A row that does not apply has `n/a` for the three
@@ -106,10 +101,6 @@ public struct BenchParser: Sendable {
     /// The word that starts every line of the format.
     public static let marker = "BENCH"
 
-    /// Whether the output must contain the kernel's `BENCH version` and `BENCH end` lines:
-    /// true for lwcos, false for Linux.
-    public let expectsKernelSection: Bool
-
     private var lineCount = 0
     private var version: Int?
     private var rows: [BenchRow] = []
@@ -117,13 +108,11 @@ public struct BenchParser: Sendable {
     private var ended = false
     private var problems: [BenchProblem] = []
 
-    public init(expectsKernelSection: Bool = true) {
-        self.expectsKernelSection = expectsKernelSection
-    }
+    public init() {}
 
     /// Parses a whole recorded output at once.
-    public static func parse(_ text: String, expectsKernelSection: Bool = true) -> BenchDocument {
-        var parser = BenchParser(expectsKernelSection: expectsKernelSection)
+    public static func parse(_ text: String) -> BenchDocument {
+        var parser = BenchParser()
         // `\r\n` is one Character in Swift, so split at every newline Character.
         for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             parser.feed(String(line))
@@ -152,6 +141,10 @@ public struct BenchParser: Sendable {
         }
         let report = { (message: String) in messages.append(message) }
 
+        if ended {
+            report("BENCH line after BENCH end")
+            return
+        }
         let fields = Array(words.dropFirst())
         switch fields.first {
         case nil:
@@ -165,9 +158,7 @@ public struct BenchParser: Sendable {
                 report("second BENCH version line")
                 return
             }
-            if ended {
-                report("BENCH version line after BENCH end")
-            } else if !rows.isEmpty {
+            if !rows.isEmpty {
                 report("BENCH version line after the first row")
             }
             version = number
@@ -175,10 +166,6 @@ public struct BenchParser: Sendable {
                 report("unsupported version \(number): this harness reads version \(Self.supportedVersion)")
             }
         case "end":
-            if ended {
-                report("second BENCH end line")
-                return
-            }
             if fields.count != 1 {
                 report("unexpected words after BENCH end")
             }
@@ -197,9 +184,6 @@ public struct BenchParser: Sendable {
     /// `BENCH end` is reported here.
     public func finish() -> BenchDocument {
         var problems = problems
-        guard expectsKernelSection else {
-            return BenchDocument(version: version, rows: rows, ended: ended, problems: problems)
-        }
         if version == nil {
             problems.append(BenchProblem(line: nil, text: nil, message: "missing 'BENCH version' line"))
         }

@@ -46,7 +46,8 @@ public struct BenchReport: Sendable {
 
     /// Decides the outcome of an lwcos run. It passes only when QEMU exited 33, the
     /// `BENCH end` line arrived and every `BENCH` line was valid. /init powers off, which
-    /// makes QEMU exit 33, only after every program in /bench exited 0.
+    /// makes QEMU exit 33, only when every program in /bench exited 0, and halts (35)
+    /// otherwise.
     public static func judge(exit: QEMUExit, document: BenchDocument) -> RunOutcome {
         if exit.interrupted { return .interrupted }
         if exit.timedOut { return .timeout }
@@ -104,7 +105,7 @@ public struct BenchReport: Sendable {
             let seconds = formatSeconds(timeout ?? exit.duration)
             text = "bench run timed out: no exit after \(seconds); raise the limit with --timeout SECONDS"
         case .truncated:
-            text = "bench run truncated (\(status)): the kernel exited without printing 'BENCH end'"
+            text = "bench run truncated (\(status)): the machine powered off before 'BENCH end'"
         case .interrupted:
             text = "bench run interrupted by Ctrl-C"
         case .qemuError:
@@ -132,7 +133,7 @@ public struct BenchReport: Sendable {
             return "Linux bench run timed out: no exit after \(formatSeconds(timeout ?? exit.duration)); "
                 + "raise the limit with --timeout SECONDS"
         case .truncated:
-            return "Linux bench run truncated (\(status))"
+            return "Linux bench run truncated (\(status)): Linux powered off before /init printed 'BENCH end'"
         case .interrupted:
             return "Linux bench run interrupted by Ctrl-C"
         case .qemuError:
@@ -217,11 +218,7 @@ public struct BenchRunner: Sendable {
 final class BenchCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
-    private var parser: BenchParser
-
-    init(expectsKernelSection: Bool = true) {
-        parser = BenchParser(expectsKernelSection: expectsKernelSection)
-    }
+    private var parser = BenchParser()
 
     func append(_ line: String) {
         lock.lock()

@@ -95,7 +95,7 @@ public struct LinuxBenchRunner: Sendable {
         try? FileManager.default.removeItem(atPath: pidFile)
         defer { try? FileManager.default.removeItem(atPath: pidFile) }
 
-        let collector = BenchCollector(expectsKernelSection: false)
+        let collector = BenchCollector()
         let halt = HaltWatcher(pidFile: pidFile)
         let result = try ChildProcess.run(
             qemu, qemuArguments(initramfs: initramfs, pidFile: pidFile), timeout: timeout,
@@ -142,8 +142,8 @@ final class HaltWatcher: @unchecked Sendable {
 
 extension BenchReport {
     /// Decides the outcome of a Linux run. It passes only when Linux printed its power-off
-    /// message, QEMU then exited 0 and every `BENCH` line was valid. /init powers off only
-    /// after every program in /bench exited 0, and halts otherwise.
+    /// message, QEMU then exited 0, `BENCH end` arrived and every `BENCH` line was valid.
+    /// /init powers off only when every program in /bench exited 0, and halts otherwise.
     ///
     /// QEMU exits 0 after a power-off, a reset and, with `panic=-1`, a panic, so the kernel's
     /// own messages tell these apart.
@@ -157,6 +157,7 @@ extension BenchReport {
         guard exit.exitStatus == 0 else { return .qemuError }
         if printed(LinuxBenchRunner.KernelMessage.panic) { return .panic }
         guard printed(LinuxBenchRunner.KernelMessage.powerDown) else { return .reset }
+        if !document.ended { return .truncated }
         return document.problems.isEmpty ? .passed : .failed
     }
 }
