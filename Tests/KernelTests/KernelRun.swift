@@ -64,6 +64,7 @@ actor KernelRun {
     private var execTasks: [ExecVariant: Task<Result<ExecReport, HarnessError>, Never>] = [:]
     private var isoTasks: [BootVariant: Task<Result<String, HarnessError>, Never>] = [:]
     private var bootTasks: [BootVariant: Task<Result<RunReport, HarnessError>, Never>] = [:]
+    private var lwSwitchTraceTask: Task<Result<LwSwitchTrace, HarnessError>, Never>?
 
     init() {
         // Ctrl-C during `swift test` must not leave QEMU running in its own process group.
@@ -204,6 +205,27 @@ actor KernelRun {
         }
         guard let task = execTasks[variant] else { throw .interrupted }
         return try await task.value.get()
+    }
+
+    /// Runs gdb once through the first lwSwitch of the fixture `lwc_pingpong`, booted in
+    /// exec mode as `lwcos debug --exec` boots it, and returns the trace.
+    func lwSwitchTrace() async throws(HarnessError) -> LwSwitchTrace {
+        if lwSwitchTraceTask == nil {
+            lwSwitchTraceTask = Task.detached {
+                await capture { () async throws(HarnessError) -> LwSwitchTrace in
+                    let repository = try await KernelRun.shared.repository()
+                    _ = try await KernelRun.shared.products().requireInitramfs(for: "the gdb lwSwitch test")
+                    let program = try await KernelRun.shared.fixture("lwc_pingpong", name: "lwc_pingpong")
+                    return try await ChildProcess.offload { () throws(HarnessError) in
+                        let runner = ExecRunner(repository: repository, name: LwSwitchTrace.name)
+                        let iso = try runner.prepare(program: program, arguments: [])
+                        return try LwSwitchTrace.run(repository: repository, iso: iso, program: program)
+                    }
+                }
+            }
+        }
+        guard let lwSwitchTraceTask else { throw .interrupted }
+        return try await lwSwitchTraceTask.value.get()
     }
 
     /// The KTAP cases of one boot (the standard one by default), one per Swift test case.

@@ -109,9 +109,9 @@ class LwcList(gdb.Command):
     """List the lwCs of a process.
 
 Usage: lwc list [PID]   (default: the running process)
-For each lwC: its id, the page-table root (CR3 value without PCID), its
-PCID (0 = none assigned), uid/gid, trap mode, references, and the threads
-running in it."""
+For each lwC: its id, the physical address of its PML4 (CR3 without the
+PCID), its PCID (0 = none assigned), uid/gid, trap mode, references, and
+the threads running in it. The process's root lwC is marked "(root lwC)"."""
 
     def __init__(self):
         super().__init__("lwc list", gdb.COMMAND_DATA)
@@ -121,12 +121,12 @@ running in it."""
         root = int(proc["root_lwc"])
         gdb.write("pid %d (%s)\n" % (int(proc["pid"]), proc["name"].string()))
         gdb.write("%4s %-18s %5s %6s %6s %-7s %4s %s\n" % (
-            "ID", "ROOT", "PCID", "UID", "GID", "SYSTRAP", "REFS", "THREADS"))
+            "ID", "PML4", "PCID", "UID", "GID", "SYSTRAP", "REFS", "THREADS"))
         for l in list_entries(proc["lwcs"], "struct lwc", "proc_link"):
             vm = l["vm"]
             pml4 = int(vm["root"]) if int(vm) != 0 else 0
             pcid = int(vm["pcid"]) if int(vm) != 0 else 0
-            marker = " (root)" if int(l.address) == root else ""
+            marker = " (root lwC)" if int(l.address) == root else ""
             gdb.write("%4d %#18x %5d %6d %6d %-7s %4d %s%s\n" % (
                 int(l["id"]), pml4, pcid, int(l["cred"]["euid"]), int(l["cred"]["egid"]),
                 "yes" if bool(l["systrap"]) else "no", int(l["refcount"]),
