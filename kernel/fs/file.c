@@ -158,7 +158,8 @@ int fd_install(struct fd_table *t, struct file *f, int min_fd, bool cloexec)
         min_fd = 0;
 
     /* The top slot is the root lwC's; ordinary installs never take it. */
-    for (int fd = min_fd; fd < FD_TABLE_SIZE - 1; fd++) {
+    int limit = fd_limit();
+    for (int fd = min_fd; fd < limit; fd++) {
         if (fd_slot_free(t, fd)) {
             if (fd_table_reserve(t, fd) != 0)
                 return -ENOMEM;

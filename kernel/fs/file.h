@@ -82,9 +82,13 @@ struct fd_table *fd_table_get(struct fd_table *t);
 /* Drop a reference; the last one closes every descriptor and frees the table. */
 void fd_table_put(struct fd_table *t);
 
+/* Descriptors a process may open: its RLIMIT_NOFILE, at most
+ * FD_TABLE_SIZE - 1 (the top slot is the root lwC's). */
+int fd_limit(void);
+
 /* Put f (the caller's reference moves into the table) in the lowest free
- * slot >= min_fd. Returns the descriptor, or -EMFILE (the caller keeps its
- * reference). */
+ * slot >= min_fd and below fd_limit(). Returns the descriptor, or -EMFILE
+ * (the caller keeps its reference). */
 int fd_install(struct fd_table *t, struct file *f, int min_fd, bool cloexec);
 /* Put f at exactly fd, closing what was there (as dup2). Returns fd, or
  * -EBADF for a number out of range or -ENOMEM; on failure the reference to

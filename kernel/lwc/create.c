@@ -141,10 +141,24 @@ SYSCALL5(lwCreate, uint64_t, user_specs, int, nspecs, int, flags, uint64_t, user
         lwc_get(cur);       /* the monitor lives as long as the child may trap */
         lwc_syscalls_set_default(child);
     }
+    /* An lwC that traps cannot make a child that does not: the child traps
+     * too (to the same monitor unless LWC_SYSTRAP names the caller), and
+     * may run directly only what the caller may. */
+    if (cur->systrap && !(flags & LWC_SYSTRAP)) {
+        child->systrap = true;
+        child->monitor = cur->monitor;
+        if (child->monitor != NULL)
+            lwc_get(child->monitor);
+        memcpy(child->syscall_direct, cur->syscall_direct, sizeof(child->syscall_direct));
+    }
     struct lwc_rights creator_rights = { .flags = LWC_R_SWITCH };
     for (int i = 0; rc == 0 && i < nspecs; i++)
         rc = apply_spec(child, p, &specs[i], &creator_rights);
     kfree(specs);
+    if (cur->systrap) {
+        for (unsigned i = 0; i < LWC_SYSCALL_BITMAP_WORDS; i++)
+            child->syscall_direct[i] &= cur->syscall_direct[i];
+    }
 
     /* 2. Every thread now in this lwC may enter the child (rule 5): the
      * caller resumes at this lwCreate, the others where they were. */

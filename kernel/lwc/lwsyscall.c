@@ -63,9 +63,15 @@ SYSCALL4(lwSyscall, int, fd, unsigned, mask, long, nr, uint64_t, user_args)
         return rc;
     if (!(d->rights.flags & LWC_R_SYSCALL))
         return -EPERM;
-    if ((mask & ~(unsigned)(LWC_SC_MEM | LWC_SC_FILES | LWC_SC_CREDS)) || nr < 0 ||
-        lwsyscall_forbidden(nr))
+    /* The dispatcher looks at the low 32 bits only: check the same bits. */
+    nr &= 0xffffffffl;
+    if ((mask & ~(unsigned)(LWC_SC_MEM | LWC_SC_FILES | LWC_SC_CREDS)) || lwsyscall_forbidden(nr))
         return -EINVAL;
+    /* A trapping lwC must not run, through lwSyscall, a call it could not
+     * run itself (rule 14 would be void). */
+    struct lwc *cur = current_thread()->lwc;
+    if (cur != NULL && cur->systrap && !syscall_direct(cur, (uint64_t)nr))
+        return -EPERM;
     if (user_args != 0 && copy_from_user(args, user_args, sizeof(args)) != 0)
         return -EFAULT;
 

@@ -100,6 +100,15 @@ struct process *process_next(struct process *p)
     return container_of(node, struct process, all_link);
 }
 
+int fd_limit(void)
+{
+    struct process *p = current_process();
+    uint64_t limit = p->rlimits[RLIMIT_NOFILE].cur;
+    if (p->pid == 0 || limit > FD_TABLE_SIZE - 1)
+        return FD_TABLE_SIZE - 1;
+    return (int)limit;
+}
+
 struct thread *thread_find(int tid)
 {
     list_for_each(node, &all_processes) {

@@ -132,6 +132,10 @@ int signal_send_process_info(struct process *p, int sig, const struct ksiginfo *
         return 0;
     if (signal_discarded(root_sigactions(p), first_thread(p), sig))
         return 0;
+    /* Like Linux, init gets only the signals it has a handler for; not
+     * even SIGKILL ends it from outside. */
+    if (p->pid == 1 && (sig == SIGKILL || handler_in(root_sigactions(p), sig) <= SIG_IGN))
+        return 0;
     bool irq = irq_save_disable();
     if (!(p->pending_signals & SIG_BIT(sig)))
         p->pending_info[sig - 1] = *info;

@@ -28,7 +28,7 @@ SYSCALL1(dup, int, oldfd)
 static long dup_to(struct fd_table *t, int oldfd, int newfd, bool cloexec)
 {
     struct file *f = fd_lookup(t, oldfd);
-    if (newfd < 0 || newfd >= FD_TABLE_SIZE || f == NULL)
+    if (newfd < 0 || newfd >= fd_limit() || f == NULL)
         return -EBADF;
     return fd_install_at(t, newfd, file_get(f), cloexec);
 }
@@ -61,7 +61,7 @@ SYSCALL3(fcntl, int, fd, int, cmd, uint64_t, arg)
     case F_DUPFD:
     case F_DUPFD_CLOEXEC: {
         /* Linux compares the unsigned value with the descriptor limit. */
-        if (arg >= FD_TABLE_SIZE)
+        if (arg >= (uint64_t)fd_limit())
             return -EINVAL;
         int newfd = fd_install(t, file_get(f), (int)arg, cmd == F_DUPFD_CLOEXEC);
         if (newfd < 0)

@@ -15,7 +15,7 @@
 
 static bool table_has_room(const struct fd_table *t)
 {
-    for (int fd = 0; fd < FD_TABLE_SIZE - 1; fd++) {
+    for (int fd = 0; fd < fd_limit(); fd++) {
         if (fd_slot_free(t, fd))
             return true;
     }

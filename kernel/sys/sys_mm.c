@@ -10,6 +10,7 @@
 #define PROT_READ 0x1
 #define PROT_WRITE 0x2
 #define PROT_EXEC 0x4
+#define PROT_SEM 0x8                /* accepted and ignored, as on x86 Linux */
 #define MAP_SHARED 0x01
 #define MAP_PRIVATE 0x02
 #define MAP_SHARED_VALIDATE 0x03
@@ -30,6 +31,7 @@
                          MAP_NONBLOCK | MAP_STACK | MAP_FIXED_NOREPLACE)
 
 #define MMAP_LOWEST 0x10000ul      /* like Linux's default vm.mmap_min_addr */
+#define MMAP_TOP 0x00007f0000000000ul   /* where execve starts the mmap hint */
 
 static unsigned prot_from_user(unsigned long prot)
 {
@@ -87,9 +89,12 @@ SYSCALL6(mmap, uint64_t, addr, uint64_t, length, unsigned long, prot, unsigned l
     struct process *p = current_process();
     unsigned long type = flags & MAP_TYPE;
 
+    /* Linux checks the descriptor of a file mapping before the flags. */
+    if (!(flags & MAP_ANONYMOUS) && (p->fds == NULL || fd_lookup(p->fds, fd) == NULL))
+        return -EBADF;
     if (length == 0 || (flags & ~(unsigned long)MAP_FLAGS_KNOWN) ||
         (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) ||
-        offset % PAGE_SIZE != 0 || (prot & ~(unsigned long)(PROT_READ | PROT_WRITE | PROT_EXEC)))
+        offset % PAGE_SIZE != 0 || (prot & ~(unsigned long)(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)))
         return -EINVAL;
     if (length > USER_SPACE_END)
         return -ENOMEM;
@@ -106,9 +111,10 @@ SYSCALL6(mmap, uint64_t, addr, uint64_t, length, unsigned long, prot, unsigned l
     uint64_t start;
 
     if (fixed) {
-        if (addr % PAGE_SIZE != 0 || addr < MMAP_LOWEST || addr + len > USER_SPACE_END ||
-            addr + len < addr)
+        if (addr % PAGE_SIZE != 0 || addr < MMAP_LOWEST)
             return -EINVAL;
+        if (addr + len > USER_SPACE_END || addr + len < addr)
+            return -ENOMEM;
         start = addr;
         if (flags & MAP_FIXED_NOREPLACE) {
             if (find_free_range(p->vm, start + len, len) != start)
@@ -123,8 +129,14 @@ SYSCALL6(mmap, uint64_t, addr, uint64_t, length, unsigned long, prot, unsigned l
             addr + len <= USER_SPACE_END && addr + len > addr &&
             find_free_range(p->vm, addr + len, len) == addr)
             start = addr;
-        if (start == 0)
+        if (start == 0) {
             start = find_free_range(p->vm, p->mmap_hint, len);
+            /* Next time, search from here down: mappings are made top-down. */
+            if (start != 0)
+                p->mmap_hint = start;
+        }
+        if (start == 0)
+            start = find_free_range(p->vm, MMAP_TOP, len);  /* holes freed above */
         if (start == 0)
             return -ENOMEM;
     }

@@ -63,7 +63,7 @@ SYSCALL2(setpgid, int, pid, int, pgid)
     struct process *self = current_process();
     struct process *p = pid == 0 ? self : process_find(pid);
 
-    if (pgid < 0)
+    if (pgid < 0 || pid < 0)
         return -EINVAL;
     if (p == NULL || (p != self && p->parent != self))
         return -ESRCH;
