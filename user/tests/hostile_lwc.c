@@ -7,10 +7,8 @@
  * table, close LWC_ROOT_FD or end the process from a child lwC. A scenario returns
  * 0, or the number of the step that went wrong; the forked process exits with it.
  *
- * Cases marked with known_kernel_bug() are skipped with "TODO" unless
- * LWCOS_HOSTILE_KNOWN_BUGS=1, because they panic or hang this kernel today and
- * would stop the whole test run. On Linux, which has no lwC calls, every case
- * is skipped.
+ * Every case here once panicked or hung the kernel. On Linux, which has no lwC
+ * calls, every case is skipped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,17 +37,6 @@ static bool lwc_missing(void)
         return true;
     }
     return false;
-}
-
-/* Skip a case that crashes or hangs this kernel, unless asked to run it. */
-static bool known_kernel_bug(const char *reason)
-{
-    const char *run = getenv("LWCOS_HOSTILE_KNOWN_BUGS");
-
-    if (run != NULL && strcmp(run, "1") == 0)
-        return false;
-    ktap_skip("TODO %s (LWCOS_HOSTILE_KNOWN_BUGS=1 runs it)", reason);
-    return true;
 }
 
 static long free_kib(void)
@@ -200,9 +187,6 @@ static void siblings_closed_oldest_first(void)
 {
     if (lwc_missing())
         return;
-    if (known_kernel_bug("releasing a chain of 300 lwCs recurses through lwc_put and "
-                         "overflows the 16 KiB kernel stack"))
-        return;
     long before = free_kib();
 
     ASSERT_OK(create_siblings());
@@ -308,8 +292,6 @@ static void lwsyscall_close_target(void)
 {
     if (lwc_missing())
         return;
-    if (known_kernel_bug("panics: lwc_free: the address space of a dying lwC is loaded"))
-        return;
     EXPECT_EXITED(run_isolated(lwsyscall_close_target_scenario), 0);
 }
 
@@ -340,9 +322,6 @@ static void lwsyscall_high_bits_rejected(void)
 {
     if (lwc_missing())
         return;
-    if (known_kernel_bug("lwSyscall checks its forbidden calls on all 64 bits but "
-                         "dispatches on the low 32, so fork and exit_group run"))
-        return;
     EXPECT_EXITED(run_isolated(lwsyscall_high_bits_scenario), 0);
 }
 
@@ -363,9 +342,6 @@ static int lwsyscall_execve_high_bits_scenario(void)
 static void lwsyscall_execve_high_bits_rejected(void)
 {
     if (lwc_missing())
-        return;
-    if (known_kernel_bug("hangs the machine: execve runs inside lwSyscall with the "
-                         "target's memory"))
         return;
     EXPECT_EXITED(run_isolated(lwsyscall_execve_high_bits_scenario), 0);
 }
@@ -409,9 +385,6 @@ static int systrap_grandchild_scenario(void)
 static void systrap_grandchild_still_traps(void)
 {
     if (lwc_missing())
-        return;
-    if (known_kernel_bug("a LWC_SYSTRAP child may lwCreate a child without trapping, "
-                         "which then runs open directly"))
         return;
     EXPECT_EXITED(run_isolated(systrap_grandchild_scenario), 0);
 }
