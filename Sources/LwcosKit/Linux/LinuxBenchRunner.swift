@@ -15,8 +15,9 @@ public struct LinuxBenchRunner: Sendable {
     /// reboots at once on a panic, which `-no-reboot` turns into QEMU's exit.
     public static let commandLine = ["console=ttyS0", "quiet", "rdinit=/init", "LWCOS_MODE=bench", "panic=-1"]
 
-    /// Lines Linux 6.1 prints at `KERN_EMERG`, so even under `quiet`: kernel/reboot.c
-    /// prints the first two with the prefix `reboot: `, and kernel/panic.c the third.
+    /// Parts of Linux's own lines that tell how it ended. Debian's 6.1.0-57-amd64 printed
+    /// the first two under `quiet` here, after a timestamp. NOTE: the panic line was not
+    /// seen in a run here.
     public enum KernelMessage {
         public static let powerDown = "reboot: Power down"
         public static let halted = "reboot: System halted"
@@ -24,8 +25,8 @@ public struct LinuxBenchRunner: Sendable {
     }
 
     /// Device nodes for /init's standard streams and a mount point for /proc, appended to
-    /// the initramfs. Linux's built-in initramfs has /dev/console too, but these do not
-    /// depend on how the kernel was configured.
+    /// the initramfs. Debian's 6.1 kernel found a console without them, in its built-in
+    /// initramfs, but these do not depend on how the kernel was configured.
     public static let extraEntries: [NewcArchive.Entry] = [
         .directory("dev"),
         .characterDevice("dev/console", major: 5, minor: 1, permissions: 0o600),

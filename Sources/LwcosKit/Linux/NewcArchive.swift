@@ -8,7 +8,7 @@ import Foundation
 /// can be appended to an archive that GNU cpio wrote. Each entry is a 110-byte ASCII header
 /// of the magic and 13 eight-digit hexadecimal fields, the name with its NUL, padding to a
 /// multiple of 4, the data, and padding to a multiple of 4 again. The last entry is
-/// `TRAILER!!!`. Source: Linux's Documentation/driver-api/early-userspace/buffer-format.rst.
+/// `TRAILER!!!`. A unit test lists such an archive with GNU cpio.
 public struct NewcArchive: Sendable, Equatable {
     /// One file, folder or device node.
     public struct Entry: Sendable, Equatable {
