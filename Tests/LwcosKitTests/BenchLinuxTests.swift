@@ -140,3 +140,82 @@ struct NewcArchiveTests {
         #expect(lines.contains { $0.hasPrefix("dr-xr-xr-x") && $0.hasSuffix("proc") })
     }
 }
+
+/// A temporary repository with a stand-in `build/rootfs` and a shell script named
+/// qemu-system-x86_64 first on `PATH`, so `LinuxBenchRunner.run` runs without Linux.
+private struct StandInLinuxBoot {
+    let folder: URL
+    let repository: Repository
+    let tools: ToolLocator
+
+    /// `script` is the body of the stand-in QEMU after it wrote its pid to the `-pidfile` path.
+    init(script: String) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("lwcos-linux-\(UUID().uuidString)")
+        let rootfs = folder.appendingPathComponent("build/rootfs")
+        try FileManager.default.createDirectory(at: rootfs.appendingPathComponent("bench"), withIntermediateDirectories: true)
+        try "#!/bin/sh\n".write(to: rootfs.appendingPathComponent("init"), atomically: true, encoding: .utf8)
+        let bin = folder.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let qemu = bin.appendingPathComponent(QEMUConfiguration.defaultExecutable).path
+        let prologue = "#!/bin/sh\nwhile [ $# -gt 0 ]; do [ \"$1\" = -pidfile ] && echo $$ > \"$2\"; shift; done\n"
+        try (prologue + script).write(toFile: qemu, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: qemu)
+        repository = Repository(root: folder.path)
+        tools = ToolLocator(environment: ["PATH": bin.path + ":/usr/bin:/bin"])
+    }
+
+    func run() throws -> BenchReport {
+        let kernel = LinuxKernel(path: folder.appendingPathComponent("vmlinuz").path, release: "stand-in")
+        return try LinuxBenchRunner(repository: repository, kernel: kernel, timeout: 60, tools: tools).run()
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: folder)
+    }
+}
+
+@Suite("Linux bench boot through a stand-in QEMU")
+struct LinuxBenchBootTests {
+    @Test("power-off passes")
+    func powerOff() throws {
+        let boot = try StandInLinuxBoot(script: """
+            printf 'BENCH version 1\\nBENCH getppid cycles 332 330 340 2000\\nBENCH end\\n[   17.0] reboot: Power down\\n'
+            exit 0
+
+            """)
+        defer { boot.remove() }
+        let report = try boot.run()
+        #expect(report.outcome == .passed)
+        #expect(report.system == .linux)
+        #expect(report.document.row(named: "getppid") != nil)
+        #expect(FileManager.default.fileExists(atPath: boot.repository.stagedInitramfsPath(name: "linux")))
+    }
+
+    @Test("halt stops QEMU at once")
+    func haltStopsQEMU() throws {
+        let boot = try StandInLinuxBoot(script: """
+            printf 'BENCH version 1\\ninit: benchmark processes exited with status 1\\nBENCH end\\n[    9.0] reboot: System halted\\n'
+            sleep 50
+
+            """)
+        defer { boot.remove() }
+        let report = try boot.run()
+        #expect(report.outcome == .failed)
+        #expect(report.exit.exitStatus == nil)
+        #expect(!report.exit.timedOut)
+        #expect(report.exit.duration < 30)
+    }
+
+    @Test("initramfs ends with the device nodes")
+    func initramfsDeviceNodes() throws {
+        let boot = try StandInLinuxBoot(script: "exit 0\n")
+        defer { boot.remove() }
+        let kernel = LinuxKernel(path: "/nonexistent/vmlinuz", release: "stand-in")
+        let archive = try LinuxBenchRunner(repository: boot.repository, kernel: kernel, tools: boot.tools)
+            .buildInitramfs()
+        let data = try Data(contentsOf: URL(fileURLWithPath: archive))
+        let extra = NewcArchive(entries: LinuxBenchRunner.extraEntries).encoded()
+        #expect(data.suffix(extra.count) == extra)
+        #expect(String(decoding: data, as: UTF8.self).contains("init\0"))
+    }
+}
