@@ -7,7 +7,8 @@
 #   make run     boot the ISO in QEMU with the serial console on this terminal
 #   make test    build, then run the whole test suite (swift test)
 #   make debug   boot paused under gdb; BREAK=symbol sets the breakpoint and
-#                MODE=test|shell|bench the boot mode (default shell)
+#                MODE=test|shell|bench the boot mode (default shell), or
+#                EXEC=program to boot exec mode with that static program
 #   make clean   remove build/
 
 SHELL := /bin/bash
@@ -106,7 +107,7 @@ test: deps
 	$(SWIFT) test
 
 debug: deps
-	$(LWCOS) debug $(if $(BREAK),--break $(BREAK)) $(if $(MODE),--mode $(MODE))
+	$(LWCOS) debug $(if $(BREAK),--break $(BREAK)) $(if $(MODE),--mode $(MODE)) $(if $(EXEC),--exec $(EXEC))
 
 clean:
 	rm -rf $(BUILD)

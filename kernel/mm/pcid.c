@@ -157,7 +157,9 @@ static void pcid_assign(struct vm_space *space)
     }
 }
 
-static void load_cr3(uint64_t root, uint16_t pcid, bool noflush)
+/* Kept out of line so a student can break on the CR3 write by name
+ * (lwcos debug --break load_cr3). */
+__attribute__((noinline)) static void load_cr3(uint64_t root, uint16_t pcid, bool noflush)
 {
     tlbcheck_cr3_load(root, pcid, noflush);
     if (noflush)

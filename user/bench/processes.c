@@ -229,9 +229,12 @@ static void bench_yield_pingpong(void)
         }
         errno = 0;
         if (irregular > ITERATIONS / 10) {
+            /* POSIX does not promise that sched_yield runs the other process
+             * (Linux's CFS often keeps the caller), so this is not a failure:
+             * the row just does not measure a switch on that kernel. */
             fprintf(stderr, "yield_pingpong: the child's count did not grow by one during "
                             "%d of %d sched_yield calls\n", irregular, ITERATIONS);
-            bench_print_failed(name, "sched_yield did not alternate between the two processes");
+            bench_print_na(name, "sched_yield did not alternate between the two processes");
         } else {
             bench_print_row(name, samples, ITERATIONS);
         }
