@@ -1,5 +1,5 @@
 /*
- * futex WAIT and WAKE. A waiter is keyed by the physical address of the
+ * futex WAIT, WAKE and REQUEUE. A waiter is keyed by the physical address of the
  * word, so private and shared futexes (and threads of one process in
  * different lwCs that share the page) meet on the same key.
  */
@@ -17,6 +17,8 @@
 
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
 #define FUTEX_WAIT_BITSET 9
 #define FUTEX_WAKE_BITSET 10
 #define FUTEX_PRIVATE_FLAG 128
@@ -77,6 +79,27 @@ static int wake_key(uint64_t key, int count, uint32_t bitset)
         woken++;
     }
     return woken;
+}
+
+/* Wake up to wake_count waiters on key, then move up to requeue_count of the
+ * rest to key2. Returns how many were woken or moved, as Linux does. */
+static int requeue_key(uint64_t key, int wake_count, uint64_t key2, int requeue_count)
+{
+    int woken = wake_key(key, wake_count, ~0u);
+    int moved = 0;
+    struct list_node *head = bucket(key);
+
+    for (struct list_node *node = head->next; node != head && moved < requeue_count;) {
+        struct futex_waiter *w = container_of(node, struct futex_waiter, link);
+        node = node->next;
+        if (w->key != key)
+            continue;
+        list_remove(&w->link);
+        w->key = key2;
+        list_push_back(bucket(key2), &w->link);
+        moved++;
+    }
+    return woken + moved;
 }
 
 int futex_wake(uint64_t uaddr, int count)
@@ -151,10 +174,43 @@ static long futex_wait(uint64_t uaddr, uint32_t expected, uint64_t user_timeout,
     return rc;
 }
 
+/* FUTEX_REQUEUE and FUTEX_CMP_REQUEUE: musl's condition variables move waiters
+ * from the condition's word to the mutex's with them. CMP_REQUEUE first checks
+ * that *uaddr is still val3 (EAGAIN otherwise). */
+static long futex_requeue(uint64_t uaddr, uint32_t wake_count, uint64_t requeue_count,
+                          uint64_t uaddr2, bool compare, uint32_t val3)
+{
+    uint64_t key, key2;
+
+    /* Linux reads both counts as 32-bit ints. */
+    if ((int32_t)wake_count < 0 || (int32_t)(uint32_t)requeue_count < 0)
+        return -EINVAL;
+    int rc = futex_key(uaddr, &key);
+    if (rc == 0)
+        rc = futex_key(uaddr2, &key2);
+    if (rc != 0)
+        return rc;
+
+    bool irq = irq_save_disable();
+    if (compare) {
+        uint32_t value;
+        if (copy_from_user(&value, uaddr, sizeof(value)) != 0) {
+            irq_restore(irq);
+            return -EFAULT;
+        }
+        if (value != val3) {
+            irq_restore(irq);
+            return -EAGAIN;
+        }
+    }
+    int n = requeue_key(key, (int)wake_count, key2, (int)(uint32_t)requeue_count);
+    irq_restore(irq);
+    return n;
+}
+
 SYSCALL6(futex, uint64_t, uaddr, int, op, uint32_t, val, uint64_t, timeout, uint64_t, uaddr2,
          uint32_t, val3)
 {
-    (void)uaddr2;
     int cmd = op & FUTEX_CMD_MASK;
     bool realtime = (op & FUTEX_CLOCK_REALTIME) != 0;
 
@@ -179,6 +235,10 @@ SYSCALL6(futex, uint64_t, uaddr, int, op, uint32_t, val, uint64_t, timeout, uint
         irq_restore(irq);
         return n;
     }
+    case FUTEX_REQUEUE:
+    case FUTEX_CMP_REQUEUE:
+        /* The timeout argument carries the number to move. */
+        return futex_requeue(uaddr, val, timeout, uaddr2, cmd == FUTEX_CMP_REQUEUE, val3);
     default:
         return -ENOSYS;
     }
