@@ -164,8 +164,16 @@ static long futex_wait(uint64_t uaddr, uint32_t expected, uint64_t user_timeout,
     }
     list_push_back(bucket(key), &w.link);
     rc = 0;
-    while (!w.woken && rc == 0)
+    while (!w.woken && rc == 0) {
         rc = wait_queue_sleep_until(&w.wq, deadline);
+        /* exit_group or a fatal signal in another thread wakes this one to
+         * stop it; no signal is pending, so the sleep returned 0. Leave, so
+         * the return to user mode ends the thread (pthread_join sleeps here).
+         * NOTE: other interruptible sleeps (pipe read, wait4) still go back
+         * to sleep in that case. */
+        if (rc == 0 && !w.woken && current_process()->exiting)
+            rc = -EINTR;
+    }
     if (!w.woken)
         list_remove(&w.link);
     irq_restore(irq);

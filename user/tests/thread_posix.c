@@ -561,6 +561,38 @@ static void exit_clears_tid_and_wakes_joiner(void)
 
 /* ---- exit_group and fatal signals from a thread ---- */
 
+static void *call_exit_group(void *arg)
+{
+    syscall(SYS_exit_group, (int)(intptr_t)arg);
+    return NULL;
+}
+
+static void *sleep_forever(void *arg)
+{
+    (void)arg;
+    for (;;)
+        sleep_ms(1000);
+    return NULL;
+}
+
+static void exit_group_from_thread_ends_process(void)
+{
+    pid_t pid = ktap_fork();
+
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        pthread_t sleeper, exiter;
+
+        if (pthread_create(&sleeper, NULL, sleep_forever, NULL) != 0)
+            _exit(90);
+        if (pthread_create(&exiter, NULL, call_exit_group, (void *)23) != 0)
+            _exit(91);
+        pthread_join(exiter, NULL);
+        _exit(92);
+    }
+    EXPECT_EXITED(ktap_wait(pid), 23);
+}
+
 static volatile int spin_forever_flag;
 
 static void *spin_then_exit_group(void *arg)
@@ -585,6 +617,32 @@ static void exit_group_stops_spinning_main(void)
         _exit(92);
     }
     EXPECT_EXITED(ktap_wait(pid), 4);
+}
+
+static void *write_to_null(void *arg)
+{
+    (void)arg;
+    sleep_ms(20);
+    *(volatile int *)0 = 1;
+    return NULL;
+}
+
+static void thread_segv_kills_process(void)
+{
+    pid_t pid = ktap_fork();
+
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        pthread_t faulter, sleeper;
+
+        if (pthread_create(&sleeper, NULL, sleep_forever, NULL) != 0)
+            _exit(90);
+        if (pthread_create(&faulter, NULL, write_to_null, NULL) != 0)
+            _exit(91);
+        pthread_join(faulter, NULL);
+        _exit(92);
+    }
+    EXPECT_SIGNALED(ktap_wait(pid), SIGSEGV);
 }
 
 /* ---- Signals aimed at one thread ---- */
@@ -734,7 +792,9 @@ static const struct ktap_case cases[] = {
     KTAP_CASE(futex_requeue_moves_waiters),
     KTAP_CASE(gettid_differs_getpid_shared),
     KTAP_CASE(exit_clears_tid_and_wakes_joiner),
+    KTAP_CASE(exit_group_from_thread_ends_process),
     KTAP_CASE(exit_group_stops_spinning_main),
+    KTAP_CASE(thread_segv_kills_process),
     KTAP_CASE(tgkill_runs_handler_in_target),
     KTAP_CASE(signal_masks_are_per_thread),
 };
