@@ -145,8 +145,10 @@ void fd_table_put(struct fd_table *t)
         panic("fd_table_put: table %p has no reference to drop", (void *)t);
     if (--t->refcount != 0)
         return;
-    for (int fd = 0; fd < t->capacity; fd++)
-        fd_close(t, fd);
+    for (int fd = 0; fd < t->capacity; fd++) {
+        if (t->files[fd] != NULL)
+            fd_close(t, fd);
+    }
     kfree(t->files);
     kfree(t->cloexec);
     kfree(t);

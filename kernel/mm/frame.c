@@ -1,5 +1,7 @@
 #include "mm/frame.h"
 
+#include <stdint.h>
+
 #include "boot/multiboot2.h"
 #include "lib/klog.h"
 #include "lib/panic.h"
@@ -257,26 +259,43 @@ void frame_free(uint64_t phys)
     free_frames++;
 }
 
-uint64_t frame_alloc_contig(size_t n)
+/* Where the last contiguous search ended: the next one starts there. */
+static size_t contig_hint;
+
+/* First run of n free frames in [from, to), or SIZE_MAX. */
+static size_t find_free_run(size_t from, size_t to, size_t n)
 {
     size_t run = 0;
+    for (size_t pfn = from; pfn < to; pfn++) {
+        run = (pages[pfn].flags & PAGE_FREE) ? run + 1 : 0;
+        if (run == n)
+            return pfn + 1 - n;
+    }
+    return SIZE_MAX;
+}
 
+uint64_t frame_alloc_contig(size_t n)
+{
     if (n == 0)
         return 0;
     if (n == 1)
         return frame_alloc();
 
-    /* First fit over the page array; O(frames), fine for large heap blocks. */
-    for (size_t pfn = 0; pfn < page_count; pfn++) {
-        run = (pages[pfn].flags & PAGE_FREE) ? run + 1 : 0;
-        if (run == n) {
-            size_t first = pfn + 1 - n;
-            for (size_t i = first; i <= pfn; i++)
-                frame_take(&pages[i]);
-            return (uint64_t)first * PAGE_SIZE;
-        }
-    }
-    return 0;
+    /* Next fit over the page array. First fit from frame 0 crossed the
+     * kernel, the initramfs and every frame in use on each call, which
+     * made kernel stacks and descriptor tables cost tens of thousands of
+     * steps. */
+    if (contig_hint >= page_count)
+        contig_hint = 0;
+    size_t first = find_free_run(contig_hint, page_count, n);
+    if (first == SIZE_MAX)
+        first = find_free_run(0, contig_hint + n < page_count ? contig_hint + n : page_count, n);
+    if (first == SIZE_MAX)
+        return 0;
+    for (size_t i = first; i < first + n; i++)
+        frame_take(&pages[i]);
+    contig_hint = first + n;
+    return (uint64_t)first * PAGE_SIZE;
 }
 
 void frame_free_contig(uint64_t phys, size_t n)

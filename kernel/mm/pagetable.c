@@ -171,28 +171,38 @@ pte_t *pt_next_present(uint64_t root, uint64_t *va, uint64_t end)
     return NULL;
 }
 
-/* Free the tables below entry (a table of the given level), then the table. */
-static void free_subtree(uint64_t table_phys, unsigned level)
+/* Free the tables below entry (a table of the given level), then the table.
+ * At level 1 (a page table), drop_leaf, if given, gets each present frame. */
+static void free_subtree(uint64_t table_phys, unsigned level, void (*drop_leaf)(uint64_t))
 {
-    if (level > 1) {
-        pte_t *table = table_at(table_phys);
-        for (unsigned i = 0; i < PT_ENTRIES; i++) {
-            if (pte_present(table[i]))
-                free_subtree(pte_phys(table[i]), level - 1);
-        }
+    pte_t *table = table_at(table_phys);
+    for (unsigned i = 0; i < PT_ENTRIES; i++) {
+        if (!pte_present(table[i]))
+            continue;
+        if (level > 1)
+            free_subtree(pte_phys(table[i]), level - 1, drop_leaf);
+        else if (drop_leaf != NULL)
+            drop_leaf(pte_phys(table[i]));
     }
     frame_free(table_phys);
 }
 
-void pt_destroy(uint64_t root)
+void pt_destroy_with_leaves(uint64_t root, void (*drop_leaf)(uint64_t phys))
 {
     pte_t *pml4 = table_at(root);
 
+    /* Walking the tables visits only what exists; a walk over the address
+     * range would step through every empty slot of a sparse space. */
     for (unsigned i = 0; i < KERNEL_HALF_FIRST_SLOT; i++) {
         if (pte_present(pml4[i]))
-            free_subtree(pte_phys(pml4[i]), 3);
+            free_subtree(pte_phys(pml4[i]), 3, drop_leaf);
     }
     frame_free(root);
+}
+
+void pt_destroy(uint64_t root)
+{
+    pt_destroy_with_leaves(root, NULL);
 }
 
 static unsigned long count_subtree(uint64_t table_phys, unsigned level)

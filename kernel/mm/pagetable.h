@@ -70,8 +70,10 @@ pte_t *pt_walk(uint64_t root, uint64_t va, bool create);
 pte_t *pt_next_present(uint64_t root, uint64_t *va, uint64_t end);
 
 /* Free every user-half intermediate table and the root. Leaf frames are the
- * caller's: the vm layer drops their references first. */
+ * caller's: the vm layer drops their references first, or passes
+ * drop_leaf, which is called with each present leaf's frame. */
 void pt_destroy(uint64_t root);
+void pt_destroy_with_leaves(uint64_t root, void (*drop_leaf)(uint64_t phys));
 
 /* Count user-half intermediate tables (PDPT, PD, PT), for tests. */
 unsigned long pt_count_tables(uint64_t root);

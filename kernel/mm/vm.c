@@ -124,12 +124,12 @@ void vm_space_destroy(struct vm_space *space)
         panic("vm_space_destroy: space %p is loaded", (void *)space);
 
     /* No per-page invalidation: the PCID is released dirty, so whoever
-     * gets it next flushes it. */
-    unmap_pages(space, 0, USER_SPACE_END, NULL);
+     * gets it next flushes it. Each mapped frame loses this space's
+     * reference as its page table is freed. */
     while (!list_empty(&space->regions))
         vm_region_unlink(space, container_of(space->regions.next, struct vm_region, link));
     tlb_release(space);
-    pt_destroy(space->root);
+    pt_destroy_with_leaves(space->root, frame_free);
     kfree(space);
 }
 
