@@ -1,7 +1,10 @@
 /*
- * futex WAIT, WAKE and REQUEUE. A waiter is keyed by the physical address of the
- * word, so private and shared futexes (and threads of one process in
- * different lwCs that share the page) meet on the same key.
+ * futex WAIT, WAKE and REQUEUE. A word in private memory is keyed by its
+ * address space and virtual address, so a copy-on-write fault that moves
+ * the page to a new frame does not lose its waiters (Linux keys private
+ * anonymous memory by mm and address too). A word in shared memory
+ * (MAP_SHARED, or shared between lwCs) is keyed by its physical address,
+ * so every space that maps the page meets on the same key.
  */
 #include "proc/futex.h"
 
@@ -26,9 +29,19 @@
 #define FUTEX_CMD_MASK (~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME))
 #define FUTEX_BUCKETS 64
 
+struct futex_key {
+    const void *space;          /* the vm_space, or NULL for shared memory */
+    uint64_t addr;              /* virtual address, or physical for shared memory */
+};
+
+static bool key_equal(struct futex_key a, struct futex_key b)
+{
+    return a.space == b.space && a.addr == b.addr;
+}
+
 struct futex_waiter {
     struct list_node link;
-    uint64_t key;               /* physical address of the word */
+    struct futex_key key;
     uint32_t bitset;
     struct wait_queue wq;       /* just this waiter */
     bool woken;
@@ -37,18 +50,18 @@ struct futex_waiter {
 static struct list_node buckets[FUTEX_BUCKETS];
 static bool buckets_ready;
 
-static struct list_node *bucket(uint64_t key)
+static struct list_node *bucket(struct futex_key key)
 {
     if (!buckets_ready) {
         for (unsigned i = 0; i < FUTEX_BUCKETS; i++)
             list_init(&buckets[i]);
         buckets_ready = true;
     }
-    return &buckets[(key >> 2) % FUTEX_BUCKETS];
+    return &buckets[((key.addr >> 2) ^ ((uint64_t)key.space >> 4)) % FUTEX_BUCKETS];
 }
 
-/* The key of uaddr: the physical address behind it (mapping it if needed). */
-static int futex_key(uint64_t uaddr, uint64_t *key)
+/* The key of uaddr (mapping the page if needed). */
+static int futex_key(uint64_t uaddr, struct futex_key *key)
 {
     uint32_t value;
     if (uaddr % 4 != 0)
@@ -56,14 +69,20 @@ static int futex_key(uint64_t uaddr, uint64_t *key)
     /* Reading the word makes the page present (or fails with EFAULT). */
     if (copy_from_user(&value, uaddr, sizeof(value)) != 0)
         return -EFAULT;
-    pte_t pte = vm_lookup(current_process()->vm, uaddr);
+    struct vm_space *vm = current_process()->vm;
+    struct vm_region *r = vm_region_find(vm, uaddr);
+    if (r != NULL && !(r->flags & (VM_SHARED | VM_LWC_SHARED))) {
+        *key = (struct futex_key){ vm, uaddr };
+        return 0;
+    }
+    pte_t pte = vm_lookup(vm, uaddr);
     if (!pte_present(pte))
         return -EFAULT;
-    *key = pte_phys(pte) + (uaddr % PAGE_SIZE);
+    *key = (struct futex_key){ NULL, pte_phys(pte) + (uaddr % PAGE_SIZE) };
     return 0;
 }
 
-static int wake_key(uint64_t key, int count, uint32_t bitset)
+static int wake_key(struct futex_key key, int count, uint32_t bitset)
 {
     int woken = 0;
     struct list_node *head = bucket(key);
@@ -71,7 +90,7 @@ static int wake_key(uint64_t key, int count, uint32_t bitset)
     for (struct list_node *node = head->next; node != head && woken < count;) {
         struct futex_waiter *w = container_of(node, struct futex_waiter, link);
         node = node->next;
-        if (w->key != key || !(w->bitset & bitset))
+        if (!key_equal(w->key, key) || !(w->bitset & bitset))
             continue;
         list_remove(&w->link);
         w->woken = true;
@@ -83,7 +102,7 @@ static int wake_key(uint64_t key, int count, uint32_t bitset)
 
 /* Wake up to wake_count waiters on key, then move up to requeue_count of the
  * rest to key2. Returns how many were woken or moved, as Linux does. */
-static int requeue_key(uint64_t key, int wake_count, uint64_t key2, int requeue_count)
+static int requeue_key(struct futex_key key, int wake_count, struct futex_key key2, int requeue_count)
 {
     int woken = wake_key(key, wake_count, ~0u);
     int moved = 0;
@@ -92,7 +111,7 @@ static int requeue_key(uint64_t key, int wake_count, uint64_t key2, int requeue_
     for (struct list_node *node = head->next; node != head && moved < requeue_count;) {
         struct futex_waiter *w = container_of(node, struct futex_waiter, link);
         node = node->next;
-        if (w->key != key)
+        if (!key_equal(w->key, key))
             continue;
         list_remove(&w->link);
         w->key = key2;
@@ -104,7 +123,7 @@ static int requeue_key(uint64_t key, int wake_count, uint64_t key2, int requeue_
 
 int futex_wake(uint64_t uaddr, int count)
 {
-    uint64_t key;
+    struct futex_key key;
     if (futex_key(uaddr, &key) != 0)
         return 0;
     bool irq = irq_save_disable();
@@ -122,7 +141,8 @@ struct timespec_k {
 static long futex_wait(uint64_t uaddr, uint32_t expected, uint64_t user_timeout, bool absolute,
                        bool realtime, uint32_t bitset)
 {
-    uint64_t key, deadline = 0;
+    struct futex_key key;
+    uint64_t deadline = 0;
 
     if (bitset == 0)
         return -EINVAL;
@@ -188,7 +208,7 @@ static long futex_wait(uint64_t uaddr, uint32_t expected, uint64_t user_timeout,
 static long futex_requeue(uint64_t uaddr, uint32_t wake_count, uint64_t requeue_count,
                           uint64_t uaddr2, bool compare, uint32_t val3)
 {
-    uint64_t key, key2;
+    struct futex_key key, key2;
 
     /* Linux reads both counts as 32-bit ints. */
     if ((int32_t)wake_count < 0 || (int32_t)(uint32_t)requeue_count < 0)
@@ -231,7 +251,7 @@ SYSCALL6(futex, uint64_t, uaddr, int, op, uint32_t, val, uint64_t, timeout, uint
         return futex_wait(uaddr, val, timeout, true, realtime, val3);
     case FUTEX_WAKE:
     case FUTEX_WAKE_BITSET: {
-        uint64_t key;
+        struct futex_key key;
         uint32_t bitset = cmd == FUTEX_WAKE ? ~0u : val3;
         if (bitset == 0)
             return -EINVAL;

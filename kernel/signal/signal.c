@@ -110,7 +110,9 @@ static uint64_t deliverable(const struct thread *t)
 
 bool signal_pending_current(void)
 {
-    return deliverable(current_thread()) != 0;
+    /* A process being torn down (exit_group, a fatal signal) ends every
+     * interruptible sleep of its threads, as SIGKILL would. */
+    return deliverable(current_thread()) != 0 || current_process()->exiting;
 }
 
 /* Wake the threads of p that sleep interruptibly and could take sig. */
