@@ -118,6 +118,11 @@ struct process {
     struct list_node threads;       /* struct thread.proc_link */
     int live_threads;               /* threads not yet exited */
     bool exiting;                   /* exit_group or a fatal signal: every thread stops */
+    bool stopped;                   /* a stop signal (SIGSTOP, SIGTSTP, ...) took effect */
+    int stop_signal;
+    bool stop_reported;             /* wait4 WUNTRACED has seen this stop */
+    bool continued_unreported;      /* SIGCONT resumed it; wait4 WCONTINUED has not seen it */
+    struct wait_queue stop_wq;      /* threads of a stopped process wait here */
     int exit_status_pending;        /* the status the last thread out reports */
     struct wait_queue child_exit;   /* wait4 sleeps here */
 

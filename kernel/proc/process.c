@@ -33,6 +33,7 @@ static void process_init_lists(struct process *p)
     list_init(&p->all_link);
     list_init(&p->threads);
     wait_queue_init(&p->child_exit);
+    wait_queue_init(&p->stop_wq);
 }
 
 struct process *process_kernel(void)
@@ -189,6 +190,7 @@ void process_exit(int wait_status)
     if (!p->exiting) {
         p->exiting = true;
         p->exit_status_pending = wait_status;
+        wait_queue_wake_all(&p->stop_wq);
         list_for_each(node, &p->threads) {
             struct thread *t = container_of(node, struct thread, proc_link);
             if (t != current_thread() && t->state == THREAD_SLEEPING && t->sleep_interruptible)
@@ -253,9 +255,14 @@ static bool wait_matches(const struct process *waiter, const struct process *chi
     return child->pgid == -pid;
 }
 
-/* Reapable zombie among the matching children, or NULL. Sets *any if at
- * least one child matches. */
-static struct process *find_zombie(struct process *p, int pid, bool *any)
+#define WNOHANG 1
+#define WUNTRACED 2
+#define WCONTINUED 8
+
+/* A matching child wait4 can report now, or NULL: a zombie, or with
+ * WUNTRACED a stop not yet reported, or with WCONTINUED a resumption not
+ * yet reported. Sets *any if at least one child matches. */
+static struct process *find_zombie(struct process *p, int pid, int options, bool *any)
 {
     *any = false;
     list_for_each(node, &p->children) {
@@ -265,13 +272,13 @@ static struct process *find_zombie(struct process *p, int pid, bool *any)
         *any = true;
         if (child->state == PROCESS_ZOMBIE)
             return child;
+        if ((options & WUNTRACED) && child->stopped && !child->stop_reported)
+            return child;
+        if ((options & WCONTINUED) && child->continued_unreported)
+            return child;
     }
     return NULL;
 }
-
-#define WNOHANG 1
-#define WUNTRACED 2
-#define WCONTINUED 8
 #define WAIT_OPTIONS_KNOWN (WNOHANG | WUNTRACED | WCONTINUED | 0x20000000 | 0x40000000 | 0x80000000u)
 #define RUSAGE_SIZE 144
 
@@ -287,22 +294,33 @@ SYSCALL4(wait4, int, pid, uint64_t, user_status, int, options, uint64_t, user_ru
         return -ESRCH;
 
     for (;;) {
-        zombie = find_zombie(p, pid, &any);
+        zombie = find_zombie(p, pid, options, &any);
         if (zombie != NULL || !any)
             break;
         if (options & WNOHANG)
             return 0;
-        int rc = WAIT_EVENT_INTERRUPTIBLE(&p->child_exit, find_zombie(p, pid, &any) != NULL || !any);
+        int rc = WAIT_EVENT_INTERRUPTIBLE(&p->child_exit,
+                                          find_zombie(p, pid, options, &any) != NULL || !any);
         if (rc != 0)
             return rc;
     }
     if (zombie == NULL)
         return -ECHILD;
 
-    /* Like Linux, the child is reaped even if the status cannot be stored. */
     int child_pid = zombie->pid;
-    int status = zombie->exit_status;
-    process_free(zombie);
+    int status;
+    if (zombie->state != PROCESS_ZOMBIE && zombie->stopped && !zombie->stop_reported &&
+        (options & WUNTRACED)) {
+        status = (zombie->stop_signal << 8) | 0x7f;     /* WIFSTOPPED */
+        zombie->stop_reported = true;
+    } else if (zombie->state != PROCESS_ZOMBIE) {
+        status = 0xffff;                                  /* WIFCONTINUED */
+        zombie->continued_unreported = false;
+    } else {
+        /* Like Linux, the child is reaped even if the status cannot be stored. */
+        status = zombie->exit_status;
+        process_free(zombie);
+    }
 
     if (user_status != 0 && copy_to_user(user_status, &status, sizeof(status)) != 0)
         return -EFAULT;

@@ -191,6 +191,8 @@ void sched_exit_to_user(struct trap_frame *frame)
     irq_disable();
     if (current_process()->exiting)
         thread_exit();      /* another thread ended the process */
+    if (current_process()->stopped)
+        signal_stop(current_process()->stop_signal);    /* another thread stopped it */
     for (;;) {
         if (this_cpu()->need_resched) {
             sched_yield_cpu();

@@ -38,8 +38,13 @@ void wait_queue_wake_all(struct wait_queue *wq);
         bool wait_irq_ = irq_save_disable();                                      \
         while (!(cond)) {                                                         \
             wait_rc_ = wait_queue_sleep((wq), true);                              \
-            if (wait_rc_ != 0)                                                    \
+            /* A wake-up and a signal may come together (SIGCHLD with the     \
+             * child's exit): the condition wins, as on Linux. */             \
+            if (wait_rc_ != 0) {                                                  \
+                if (cond)                                                         \
+                    wait_rc_ = 0;                                                 \
                 break;                                                            \
+            }                                                                     \
         }                                                                         \
         irq_restore(wait_irq_);                                                   \
         wait_rc_;                                                                 \

@@ -79,9 +79,10 @@ static const struct k_sigaction *root_sigactions(const struct process *p)
 static bool signal_discarded(const struct k_sigaction *actions, const struct thread *t, int sig)
 {
     uint64_t handler = handler_in(actions, sig);
-    bool ignored = sig != SIGKILL &&
+    enum default_action action = signal_default_action(sig);
+    bool ignored = sig != SIGKILL && sig != SIGSTOP &&
                    (handler == SIG_IGN ||
-                    (handler == SIG_DFL && signal_default_action(sig) != ACTION_TERMINATE));
+                    (handler == SIG_DFL && (action == ACTION_IGNORE || action == ACTION_CONTINUE)));
     bool blocked = t != NULL && (t->blocked_signals & SIG_BIT(sig));
     return ignored && !blocked;
 }
@@ -126,12 +127,53 @@ static void wake_for_signal(struct process *p, int sig)
     (void)sig;
 }
 
+/* Tell p's parent that p stopped or continued (SIGCHLD and wait4). */
+static void notify_parent_stop(struct process *p, int code, int status)
+{
+    struct process *parent = p->parent;
+    if (parent == NULL)
+        return;
+    const struct k_sigaction *actions = root_sigactions(parent);
+    if (code == CLD_STOPPED && actions != NULL && (actions[SIGCHLD - 1].flags & SA_NOCLDSTOP))
+        ;   /* the parent asked not to hear about stops */
+    else {
+        struct ksiginfo info = { .code = code, .pid = p->pid, .uid = p->cred.uid, .status = status };
+        signal_send_process_info(parent, SIGCHLD, &info);
+    }
+    wait_queue_wake_all(&parent->child_exit);
+}
+
+/* Effects of sending a job-control signal, which act when sent, not when
+ * delivered: SIGCONT resumes a stopped process and cancels pending stops;
+ * a stop signal cancels a pending SIGCONT. */
+static void job_control_on_send(struct process *p, int sig)
+{
+    const uint64_t stops = SIG_BIT(SIGSTOP) | SIG_BIT(SIGTSTP) | SIG_BIT(21) | SIG_BIT(22);
+
+    if (sig == SIGCONT) {
+        p->pending_signals &= ~stops;
+        list_for_each(node, &p->threads)
+            container_of(node, struct thread, proc_link)->pending_signals &= ~stops;
+        if (p->stopped) {
+            p->stopped = false;
+            p->continued_unreported = true;
+            wait_queue_wake_all(&p->stop_wq);
+            notify_parent_stop(p, CLD_CONTINUED, SIGCONT);
+        }
+    } else if (stops & SIG_BIT(sig)) {
+        p->pending_signals &= ~SIG_BIT(SIGCONT);
+    } else if (sig == SIGKILL) {
+        wait_queue_wake_all(&p->stop_wq);   /* SIGKILL ends a stopped process too */
+    }
+}
+
 int signal_send_process_info(struct process *p, int sig, const struct ksiginfo *info)
 {
     if (!valid_signal(sig))
         return -EINVAL;
     if (p->state == PROCESS_ZOMBIE || p->pid == 0)
         return 0;
+    job_control_on_send(p, sig);
     if (signal_discarded(root_sigactions(p), first_thread(p), sig))
         return 0;
     /* Like Linux, init gets only the signals it has a handler for; not
@@ -261,12 +303,32 @@ bool signal_deliver_pending(struct trap_frame *frame)
     case ACTION_CONTINUE:
         return true;
     case ACTION_STOP:
-        /* NOTE: stopping is not implemented; stop signals are ignored. */
+        signal_stop(sig);
         return true;
     case ACTION_TERMINATE:
         break;
     }
     process_exit(WAIT_STATUS_SIGNALED(sig));
+}
+
+/* The default action of a stop signal: the process stops until SIGCONT or
+ * SIGKILL. Called with interrupts disabled, on the way back to user mode.
+ * NOTE: only the thread that takes the signal waits; with several threads,
+ * the others stop at their own next return to user mode. */
+void signal_stop(int sig)
+{
+    struct thread *self = current_thread();
+    struct process *p = self->proc;
+
+    if (!p->stopped) {
+        p->stopped = true;
+        p->stop_signal = sig;
+        p->stop_reported = false;
+        notify_parent_stop(p, CLD_STOPPED, sig);
+    }
+    while (p->stopped && !p->exiting &&
+           !((self->pending_signals | p->pending_signals) & SIG_BIT(SIGKILL)))
+        wait_queue_sleep(&p->stop_wq, false);
 }
 
 void signal_check_alarms(uint64_t now_ns)

@@ -38,6 +38,12 @@ enum default_action signal_default_action(int sig);
 #define BUS_ADRALN 1
 #define CLD_EXITED 1
 #define CLD_KILLED 2
+#define CLD_STOPPED 5
+#define CLD_CONTINUED 6
+#define SA_NOCLDSTOP 1
+
+/* Stop the current thread's process until SIGCONT or SIGKILL. */
+void signal_stop(int sig);
 
 struct ksiginfo;
 struct process;
