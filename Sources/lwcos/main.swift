@@ -192,6 +192,15 @@ func displayPath(_ path: String, repository: Repository) -> String {
 /// Boots the bench mode with its serial output in build/bench-serial.log and, with
 /// --linux, the host's Debian kernel with its output in build/bench-linux-serial.log.
 /// Prints the header and the table, and writes the JSON and SVG files when requested.
+
+/// Prints one progress line on stderr for each finished bench row, so a run that takes
+/// minutes under TCG shows which system and row it has reached.
+func reportBenchProgress(_ line: String, system: String) {
+    let words = line.split(separator: " ")
+    guard words.count >= 3, words[0] == "BENCH", words[1] != "version", words[1] != "end" else { return }
+    printError("lwcos bench: \(system) row \(words[1]) done")
+}
+
 /// Returns 0 only when every run passed.
 func runBench(_ options: CommandLineOptions, repository: Repository, products: BuildProducts)
     throws(HarnessError) -> Int32
@@ -217,6 +226,7 @@ func runBench(_ options: CommandLineOptions, repository: Repository, products: B
     printError("lwcos: booting the bench mode; serial output goes to \(displayPath(logPath, repository: repository))")
     let report = try runner.run(boot: boot) { line in
         log.write(Data((line + "\n").utf8))
+        reportBenchProgress(line, system: "lwcos")
     }
 
     var linuxReport: BenchReport?
@@ -232,6 +242,7 @@ func runBench(_ options: CommandLineOptions, repository: Repository, products: B
                 + displayPath(linuxLogPath, repository: repository))
         linuxReport = try linuxRunner.run { line in
             linuxLog.write(Data((line + "\n").utf8))
+            reportBenchProgress(line, system: "Linux")
         }
     }
 

@@ -18,6 +18,7 @@
 #define USER_BENCH_H
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,6 +68,14 @@ static inline uint64_t bench_percentile(const uint64_t *sorted, size_t count, un
 }
 
 /* Print a row not applicable here, with the reason in plain words. */
+/* Is the row selected by LWCOS_FILTER (a glob over row names, which
+ * lwcos bench --rows sets)? With no filter every row is. */
+static inline bool bench_selected(const char *name)
+{
+    const char *filter = getenv("LWCOS_FILTER");
+    return filter == NULL || filter[0] == '\0' || fnmatch(filter, name, 0) == 0;
+}
+
 static inline void bench_print_na(const char *name, const char *reason)
 {
     printf("BENCH %s cycles n/a n/a n/a 0 %s\n", name, reason);

@@ -270,18 +270,28 @@ int main(void)
     };
 
     if (!bench_lwc_available()) {
-        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-            bench_print_na(rows[i], BENCH_NO_LWC_REASON);
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+            if (bench_selected(rows[i]))
+                bench_print_na(rows[i], BENCH_NO_LWC_REASON);
+        }
         return 0;
     }
 
-    bench_lwswitch_roundtrip();
-    bench_lwcreate("lwcreate_close", 0, CREATE_ITERATIONS);
-    bench_lwcreate("lwcreate_1mib", BENCH_MIB, CREATE_ITERATIONS);
-    bench_lwcreate("lwcreate_16mib", 16 * BENCH_MIB, CREATE_ITERATIONS);
-    bench_lwcreate("lwcreate_256mib", 256 * BENCH_MIB, CREATE_256MIB_ITERATIONS);
-    bench_lwoverlay();
-    bench_getppid_in_child("trapped_getppid", true);
-    bench_getppid_in_child("direct_getppid_in_lwc", false);
+    if (bench_selected("lwswitch_roundtrip"))
+        bench_lwswitch_roundtrip();
+    if (bench_selected("lwcreate_close"))
+        bench_lwcreate("lwcreate_close", 0, CREATE_ITERATIONS);
+    if (bench_selected("lwcreate_1mib"))
+        bench_lwcreate("lwcreate_1mib", BENCH_MIB, CREATE_ITERATIONS);
+    if (bench_selected("lwcreate_16mib"))
+        bench_lwcreate("lwcreate_16mib", 16 * BENCH_MIB, CREATE_ITERATIONS);
+    if (bench_selected("lwcreate_256mib"))
+        bench_lwcreate("lwcreate_256mib", 256 * BENCH_MIB, CREATE_256MIB_ITERATIONS);
+    if (bench_selected("lwoverlay_1mib"))
+        bench_lwoverlay();
+    if (bench_selected("trapped_getppid"))
+        bench_getppid_in_child("trapped_getppid", true);
+    if (bench_selected("direct_getppid_in_lwc"))
+        bench_getppid_in_child("direct_getppid_in_lwc", false);
     return bench_failed_rows == 0 ? 0 : 1;
 }

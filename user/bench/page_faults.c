@@ -99,7 +99,9 @@ static void bench_cow_fault(void)
 
 int main(void)
 {
-    bench_anon_fault();
-    bench_cow_fault();
+    if (bench_selected("user_anon_fault"))
+        bench_anon_fault();
+    if (bench_selected("user_cow_fault"))
+        bench_cow_fault();
     return bench_failed_rows == 0 ? 0 : 1;
 }

@@ -333,11 +333,17 @@ int main(int argc, char **argv)
         _exit(0);
     self_path = argv[0];
 
-    bench_getppid();
-    bench_pipe_pingpong();
-    bench_yield_pingpong();
-    bench_fork_exit_wait("fork_exit_wait", 0);
-    bench_fork_exit_wait("fork_exit_wait_16mib", 16 * BENCH_MIB);
-    bench_execve();
+    if (bench_selected("getppid"))
+        bench_getppid();
+    if (bench_selected("pipe_pingpong"))
+        bench_pipe_pingpong();
+    if (bench_selected("yield_pingpong"))
+        bench_yield_pingpong();
+    if (bench_selected("fork_exit_wait"))
+        bench_fork_exit_wait("fork_exit_wait", 0);
+    if (bench_selected("fork_exit_wait_16mib"))
+        bench_fork_exit_wait("fork_exit_wait_16mib", 16 * BENCH_MIB);
+    if (bench_selected("execve"))
+        bench_execve();
     return bench_failed_rows == 0 ? 0 : 1;
 }

@@ -117,6 +117,7 @@ static void bench_thread_futex_pingpong(void)
 
 int main(void)
 {
-    bench_thread_futex_pingpong();
+    if (bench_selected("thread_futex_pingpong"))
+        bench_thread_futex_pingpong();
     return bench_failed_rows == 0 ? 0 : 1;
 }
