@@ -411,8 +411,8 @@ public enum HelpText {
                 and the Linux run passes when Linux powered off (QEMU exit 0).
 
                 options:
-                  --rows GLOB         run only the kernel rows whose name matches
-                                      (lwcos.filter=GLOB); the /bench programs always run
+                  --rows GLOB         run only the rows whose name matches
+                                      (lwcos.filter=GLOB), kernel and /bench rows alike
                   --icount            run QEMU with -icount shift=0, so the figures are
                                       deterministic counts derived from instructions
                                       executed; TCG only

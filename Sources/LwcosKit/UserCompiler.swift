@@ -15,12 +15,26 @@ public struct UserCompiler: Sendable {
     /// `build/user/libuser.a` when it exists and the command links.
     public func compilerArguments(_ arguments: [String]) -> [String] {
         var result = ["-static", "-O2", "-I" + repository.userIncludeDirectory] + arguments
-        // -c, -S and -E stop before linking, where gcc would warn that the archive is unused.
-        let links = !arguments.contains { ["-c", "-S", "-E"].contains($0) }
-        if links, FileManager.default.fileExists(atPath: repository.userLibrary) {
+        if Self.links(arguments), FileManager.default.fileExists(atPath: repository.userLibrary) {
             result.append(repository.userLibrary)
         }
         return result
+    }
+
+    /// Returns whether musl-gcc links with these arguments. -c, -S and -E stop before
+    /// linking, where gcc would warn that the archive is unused.
+    static func links(_ arguments: [String]) -> Bool {
+        !arguments.contains { ["-c", "-S", "-E"].contains($0) }
+    }
+
+    /// Returns the message for a failed link when `build/user/libuser.a`, which contains the
+    /// lwC calls of `lwc.h`, is missing. Returns nil when the library is not the cause.
+    public func missingLibraryHint(_ arguments: [String]) -> String? {
+        guard Self.links(arguments), !FileManager.default.fileExists(atPath: repository.userLibrary) else {
+            return nil
+        }
+        return "\(repository.userLibrary) does not exist, so the lwC calls of lwc.h were not "
+            + "linked; run `make user` or `swift run lwcos build` first"
     }
 
     /// Runs musl-gcc and returns its result; its messages are in the result's output streams.

@@ -368,9 +368,13 @@ func runExec(_ options: CommandLineOptions, repository: Repository, products: Bu
 
 /// Compiles with musl-gcc, shows its messages unchanged and returns its exit status.
 func runCompiler(_ options: CommandLineOptions, repository: Repository) throws(HarnessError) -> Int32 {
-    let result = try UserCompiler(repository: repository).compile(options.programArguments)
+    let compiler = UserCompiler(repository: repository)
+    let result = try compiler.compile(options.programArguments)
     FileHandle.standardOutput.write(Data(result.standardOutput.utf8))
     FileHandle.standardError.write(Data(result.standardError.utf8))
+    if result.status != 0, let hint = compiler.missingLibraryHint(options.programArguments) {
+        printError("lwcos: " + hint)
+    }
     if result.interrupted {
         return 130
     }

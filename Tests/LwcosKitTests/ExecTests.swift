@@ -238,11 +238,14 @@ struct ExecOptionsTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let compiler = UserCompiler(repository: Repository(root: folder))
         #expect(compiler.compilerArguments(["a.c", "-o", "a"]) == ["-static", "-O2", "-I\(folder)/user/lib", "a.c", "-o", "a"])
+        #expect(compiler.missingLibraryHint(["a.c", "-o", "a"])?.hasPrefix(folder + "/build/user/libuser.a does not exist") == true)
+        #expect(compiler.missingLibraryHint(["-c", "a.c"]) == nil)
 
         // The library is linked only when it exists and the command links.
         try FileManager.default.createDirectory(atPath: folder + "/build/user", withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: folder + "/build/user/libuser.a", contents: Data())
         #expect(compiler.compilerArguments(["a.c", "-o", "a"]).last == folder + "/build/user/libuser.a")
+        #expect(compiler.missingLibraryHint(["a.c", "-o", "a"]) == nil)
         #expect(compiler.compilerArguments(["-c", "a.c", "-o", "a.o"]).last == "a.o")
     }
 
