@@ -354,9 +354,20 @@ SYSCALL1(exit_group, int, code)
     process_exit(WAIT_STATUS_EXITED(code));
 }
 
+/* The letters of Linux's ps: Z zombie, T stopped, R when a thread can run,
+ * S when every thread waits. */
 static const char *process_state_name(const struct process *p)
 {
-    return p->state == PROCESS_ZOMBIE ? "Z" : "R";
+    if (p->state == PROCESS_ZOMBIE)
+        return "Z";
+    if (p->stopped)
+        return "T";
+    list_for_each(node, &p->threads) {
+        const struct thread *t = container_of(node, struct thread, proc_link);
+        if (t->state == THREAD_RUNNABLE)
+            return "R";
+    }
+    return "S";
 }
 
 size_t proc_format_list(char *buf, size_t size)
