@@ -22,6 +22,9 @@ enum BootVariant: String, CaseIterable, Sendable {
     /// The whole suite with the fixture `harness_extra_fail` added to /tests, as
     /// `lwcos test --extra` adds it; its case `deliberately_fails` fails.
     case extraFail = "extra-fail"
+    /// `--filter proc_states`: a filter that names one user test program runs all of its
+    /// cases and nothing else.
+    case filterProgram = "filter-program"
 
     /// The ISO name, `build/lwcos-<name>.iso`. The prefix keeps these ISOs apart from the
     /// ones `lwcos test` and `lwcos iso` build, which may run at the same time.
@@ -31,7 +34,7 @@ enum BootVariant: String, CaseIterable, Sendable {
     /// kernel's. Boots that end in the kernel's own tests skip it to stay short.
     var runsUserPrograms: Bool {
         switch self {
-        case .standard, .selftestFail, .pcidOff, .extraFail: return true
+        case .standard, .selftestFail, .pcidOff, .extraFail, .filterProgram: return true
         case .selftestPanic, .selftestFault, .injectSkipInvlpg, .injectSkipReuseFlush: return false
         }
     }
@@ -39,6 +42,7 @@ enum BootVariant: String, CaseIterable, Sendable {
     var boot: BootConfiguration {
         switch self {
         case .standard, .extraFail: return BootConfiguration(mode: .test)
+        case .filterProgram: return BootConfiguration(mode: .test, filter: "proc_states")
         case .selftestFail: return BootConfiguration(mode: .test, extraWords: ["lwcos.test.selftest=fail"])
         case .selftestPanic: return BootConfiguration(mode: .test, extraWords: ["lwcos.test.selftest=panic"])
         case .selftestFault: return BootConfiguration(mode: .test, extraWords: ["lwcos.test.selftest=fault"])

@@ -120,6 +120,14 @@ struct KernelTests {
         #expect(leaves.allSatisfy { $0.path.count == 3 }, "\(leaves.map(\.fullName))")
     }
 
+    @Test("a filter naming a program runs all its cases")
+    func filterNamesProgram() async throws {
+        let report = try await KernelRun.shared.report(.filterProgram)
+        #expect(report.outcome == .passed, "\(Self.failureText(report))")
+        let leaves = report.document.leafCases.map(\.fullName)
+        #expect(leaves == ["user.proc_states.self_is_running", "user.proc_states.states_follow_child"])
+    }
+
     @Test("--extra reports the failing extra program")
     func extraFailingProgram() async throws {
         let report = try await KernelRun.shared.report(.extraFail)

@@ -216,7 +216,8 @@ static pid_t spawn_piped(const char *path, char *const argv[], bool merge_stderr
     return pid;
 }
 
-/* Return whether any "program.case" of PROGRAM matches FILTER, listing the cases with --list. */
+/* Return whether FILTER names PROGRAM or any of its "program.case" names, listing the cases
+ * with --list. */
 static bool program_matches(const char *dir, const char *program, const char *filter)
 {
     char path[512], full_name[512];
@@ -227,6 +228,8 @@ static bool program_matches(const char *dir, const char *program, const char *fi
     pid_t pid;
     bool matched = false;
 
+    if (fnmatch(filter, program, 0) == 0)
+        return true;
     snprintf(path, sizeof path, "%s/%s", dir, program);
     pid = spawn_piped(path, argv, false, &fd);
     if (pid < 0)

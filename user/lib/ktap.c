@@ -262,6 +262,9 @@ static bool case_selected(const char *filter, const char *case_name)
 
     if (filter == NULL || filter[0] == '\0')
         return true;
+    /* A filter that names the program, such as "lwc_switch", selects all its cases. */
+    if (fnmatch(filter, program_name, 0) == 0)
+        return true;
     snprintf(full_name, sizeof full_name, "%s.%s", program_name, case_name);
     return fnmatch(filter, full_name, 0) == 0;
 }
