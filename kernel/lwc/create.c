@@ -176,7 +176,8 @@ SYSCALL5(lwCreate, uint64_t, user_specs, int, nspecs, int, flags, uint64_t, user
             break;
         }
         child->saved[slot++] = (struct lwc_saved_thread){
-            .tid = t->tid, .resume = LWC_RESUME_SNAPSHOT, .frame = *t->user_frame,
+            .tid = t->tid, .resume = t->has_run ? LWC_RESUME_SNAPSHOT : LWC_RESUME_FRESH,
+            .frame = *t->user_frame,
             .fs_base = t->fs_base,
         };
     }

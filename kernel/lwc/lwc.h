@@ -66,6 +66,7 @@ enum lwc_resume {
     LWC_RESUME_SWITCH,      /* the thread left with lwSwitch */
     LWC_RESUME_TRAP,        /* the thread left on a trapped system call */
     LWC_RESUME_SNAPSHOT,    /* another thread of the creator's lwC at lwCreate (rule 5) */
+    LWC_RESUME_FRESH,       /* a thread that had not run yet at lwCreate: clone returns 0 */
 };
 
 /* NOTE: at most this many threads may be able to enter one lwC. */

@@ -92,6 +92,10 @@ long lwc_switch_to(struct lwc *target, const struct lwc_args *args, enum lwc_res
          * call, which returns -EINTR here; or interrupted in user mode,
          * which continues with its registers unchanged. */
         return frame->vector == TRAP_VECTOR_SYSCALL ? -EINTR : (long)frame->rax;
+    case LWC_RESUME_FRESH:
+        /* The frame is the one clone built, so the thread starts as new: its
+         * clone returns 0 here too, not EINTR. */
+        return (long)frame->rax;
     }
     return -EINVAL;
 }

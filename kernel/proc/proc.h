@@ -76,6 +76,7 @@ struct thread {
     uint64_t sleep_until_ns;        /* wake-up deadline, 0 when the sleep has none */
     struct list_node timer_link;    /* on the scheduler's deadline list while sleep_until_ns is set */
     bool sleep_interruptible;       /* a signal may end the current sleep */
+    bool has_run;                   /* switched to at least once: user_frame is no longer clone's */
     void *fpu_state;                /* FXSAVE image of the user's x87/SSE registers */
     struct lwc *lwc;                /* the lwC this thread runs in (NULL: kernel thread) */
     /* The process's resource mirrors (vm, fds, cred, sigactions) as this

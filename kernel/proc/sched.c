@@ -127,6 +127,7 @@ static void switch_to(struct thread *prev, struct thread *next)
     cpu->kernel_rsp = stack_top;
     tss_set_kernel_stack(stack_top);
     cpu->current = next;
+    next->has_run = true;
 
     sched_switch(&prev->saved_rsp, next->saved_rsp);
     /* Back in prev, possibly much later. */

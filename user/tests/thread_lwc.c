@@ -468,6 +468,63 @@ static void thread_existing_at_create_enters(void)
     close(snapshot_pipe[1]);
 }
 
+static volatile int fresh_gate, fresh_done, fresh_child_fd = -1;
+static struct snapshot_report fresh;
+
+/*
+ * Created just before the lwC, so it has usually not run once when the child is
+ * made. In the child it then starts from the beginning, as clone's new thread,
+ * and reports back to the root. In the root it waits for the main thread to
+ * open the gate, then switches into the child.
+ */
+static void *start_then_enter_child(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        if (in_snapshot_child) {
+            struct lwc_args out = { .v = { 1, gettid_raw(), child_creator_fd } };
+
+            lwSwitch(child_creator_fd, &out, NULL);
+            _exit(121);     /* nothing switches back to this point */
+        }
+        if (fresh_gate)
+            break;
+        sched_yield();
+    }
+    fresh.tid = gettid_raw();
+    fresh.switch_result = result_or_errno(lwSwitch(fresh_child_fd, NULL, &fresh.reply));
+    fresh_done = 1;
+    return NULL;
+}
+
+static void thread_not_yet_run_starts_fresh(void)
+{
+    pthread_t thread;
+
+    fresh = (struct snapshot_report){ 0 };
+    fresh_gate = 0;
+    fresh_done = 0;
+    fresh_child_fd = -1;
+    ASSERT_EQ(pthread_create(&thread, NULL, start_then_enter_child, NULL), 0);
+    int child = spawn(NULL, 0, mark_snapshot_child);
+    if (EXPECT_GE(child, 0)) {
+        EXPECT_EQ(lwSwitch(child, NULL, NULL), child);
+        EXPECT_EQ(in_snapshot_child, 0);
+        fresh_child_fd = child;
+    }
+    fresh_gate = 1;
+    for (int i = 0; i < 5000 && !fresh_done; i++)
+        sleep_ms(1);
+    EXPECT_EQ(fresh_done, 1);
+    ASSERT_EQ(pthread_join(thread, NULL), 0);
+    close(child);
+
+    EXPECT_EQ(fresh.switch_result, child);
+    EXPECT_EQ(fresh.reply.v[0], 1);
+    EXPECT_EQ(fresh.reply.v[1], fresh.tid);
+    EXPECT_GE(fresh.reply.v[2], 0);
+}
+
 /* ---- Four threads, five lwCs ---- */
 
 #define WORKERS 4
@@ -721,6 +778,7 @@ static const struct ktap_case cases[] = {
     KTAP_CASE(fault_in_child_handled_there),
     KTAP_CASE(thread_created_later_gets_esrch),
     KTAP_CASE(thread_existing_at_create_enters),
+    KTAP_CASE(thread_not_yet_run_starts_fresh),
     KTAP_CASE(four_threads_five_lwcs),
     KTAP_CASE(preempted_in_child_resumes_there),
 };
