@@ -134,8 +134,8 @@ static void notify_parent_stop(struct process *p, int code, int status)
     if (parent == NULL)
         return;
     const struct k_sigaction *actions = root_sigactions(parent);
-    if (code == CLD_STOPPED && actions != NULL && (actions[SIGCHLD - 1].flags & SA_NOCLDSTOP))
-        ;   /* the parent asked not to hear about stops */
+    if (actions != NULL && (actions[SIGCHLD - 1].flags & SA_NOCLDSTOP))
+        ;   /* the parent asked not to hear about stops or continues, as on Linux */
     else {
         struct ksiginfo info = { .code = code, .pid = p->pid, .uid = p->cred.uid, .status = status };
         signal_send_process_info(parent, SIGCHLD, &info);
@@ -163,7 +163,10 @@ static void job_control_on_send(struct process *p, int sig)
     } else if (stops & SIG_BIT(sig)) {
         p->pending_signals &= ~SIG_BIT(SIGCONT);
     } else if (sig == SIGKILL) {
-        wait_queue_wake_all(&p->stop_wq);   /* SIGKILL ends a stopped process too */
+        /* SIGKILL ends a stopped process too; it is no longer stopped, so a
+         * SIGCONT sent before it dies reports no continue. */
+        p->stopped = false;
+        wait_queue_wake_all(&p->stop_wq);
     }
 }
 

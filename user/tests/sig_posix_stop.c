@@ -98,13 +98,15 @@ static void sigkill_ends_stopped_process(void)
     close(fd);
 }
 
-static volatile sig_atomic_t chld_code, chld_status;
+static volatile sig_atomic_t chld_code, chld_status, chld_continued;
 
 static void on_chld(int sig, siginfo_t *info, void *uc)
 {
     (void)sig, (void)uc;
     chld_code = info->si_code;
     chld_status = info->si_status;
+    if (info->si_code == CLD_CONTINUED)
+        chld_continued++;
 }
 
 static void sigchld_reports_stop_and_continue(void)
@@ -158,9 +160,43 @@ static void sa_nocldstop_silences_stops(void)
     EXPECT_EQ(waitpid(pid, &status, WUNTRACED), pid);
     sleep_ms(100);
     EXPECT_EQ(chld_code, 0);
+    /* SA_NOCLDSTOP silences the continue as well. */
+    kill(pid, SIGCONT);
+    EXPECT_EQ(waitpid(pid, &status, WCONTINUED), pid);
+    EXPECT_TRUE(WIFCONTINUED(status));
+    sleep_ms(100);
+    EXPECT_EQ(chld_code, 0);
 
     kill(pid, SIGKILL);
     EXPECT_SIGNALED(ktap_wait(pid), SIGKILL);
+    sigaction(SIGCHLD, &old, NULL);
+    close(fd);
+}
+
+/* A SIGCONT that follows a SIGKILL to a stopped child does not make it
+ * "continued": wait4 reports the kill, and no CLD_CONTINUED arrives. */
+static void sigcont_after_sigkill_reports_kill(void)
+{
+    struct sigaction sa, old;
+    int fd, status = 0;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_chld;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGCHLD, &sa, &old);
+
+    pid_t pid = start_counter(&fd);
+    ASSERT_GT(pid, 0);
+    kill(pid, SIGSTOP);
+    EXPECT_EQ(waitpid(pid, &status, WUNTRACED), pid);
+    chld_continued = 0;
+    kill(pid, SIGKILL);
+    kill(pid, SIGCONT);
+    EXPECT_EQ(waitpid(pid, &status, WCONTINUED), pid);
+    EXPECT_TRUE(WIFSIGNALED(status));
+    EXPECT_EQ(WTERMSIG(status), SIGKILL);
+    sleep_ms(50);
+    EXPECT_EQ(chld_continued, 0);
     sigaction(SIGCHLD, &old, NULL);
     close(fd);
 }
@@ -171,6 +207,7 @@ static const struct ktap_case cases[] = {
     KTAP_CASE(sigkill_ends_stopped_process),
     KTAP_CASE(sigchld_reports_stop_and_continue),
     KTAP_CASE(sa_nocldstop_silences_stops),
+    KTAP_CASE(sigcont_after_sigkill_reports_kill),
 };
 
 int main(int argc, char **argv)
