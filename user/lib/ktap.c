@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "names.h"
@@ -320,4 +321,12 @@ int ktap_main(int argc, char **argv, const struct ktap_case *cases, size_t count
     remove_tmp_dir();
     fflush(stdout);
     return failed == 0 ? 0 : 1;
+}
+
+void ktap_sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
 }

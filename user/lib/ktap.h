@@ -67,6 +67,9 @@ int ktap_wait(pid_t pid);
  */
 const char *ktap_tmp_path(char *buf, size_t size, const char *name);
 
+/* Sleep for MS milliseconds, resuming the sleep after a signal handler interrupts it. */
+void ktap_sleep_ms(long ms);
+
 /* Whether the kernel calls itself Linux in uname(); tests use it to skip host-only differences. */
 bool ktap_on_linux(void);
 

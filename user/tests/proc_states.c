@@ -13,12 +13,6 @@
 
 #include "ktap.h"
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
 /* The state letter of pid in /proc/processes, or '?' when it is not listed. */
 static char state_of(pid_t pid)
 {
@@ -53,7 +47,7 @@ static void states_follow_child(void)
         _exit(0);
     }
     ASSERT_GT(pid, 0);
-    sleep_ms(50);
+    ktap_sleep_ms(50);
     EXPECT_EQ(state_of(pid), 'S');
 
     int status = 0;
@@ -62,7 +56,7 @@ static void states_follow_child(void)
     EXPECT_EQ(state_of(pid), 'T');
 
     EXPECT_EQ(kill(pid, SIGKILL), 0);
-    sleep_ms(50);
+    ktap_sleep_ms(50);
     EXPECT_EQ(state_of(pid), 'Z');
     EXPECT_SIGNALED(ktap_wait(pid), SIGKILL);
     EXPECT_EQ(state_of(pid), '?');

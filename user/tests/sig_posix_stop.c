@@ -11,12 +11,6 @@
 
 #include "ktap.h"
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
 /* A child that counts into a pipe every 10 ms, forever. */
 static pid_t start_counter(int *read_end)
 {
@@ -30,7 +24,7 @@ static pid_t start_counter(int *read_end)
             char c = 'x';
             if (write(fds[1], &c, 1) != 1)
                 _exit(1);
-            sleep_ms(10);
+            ktap_sleep_ms(10);
         }
     }
     close(fds[1]);
@@ -44,7 +38,7 @@ static void stop_reported_by_wuntraced(void)
     pid_t pid = start_counter(&fd);
     ASSERT_GT(pid, 0);
 
-    sleep_ms(50);
+    ktap_sleep_ms(50);
     EXPECT_EQ(kill(pid, SIGSTOP), 0);
     EXPECT_EQ(waitpid(pid, &status, WUNTRACED), pid);
     EXPECT_TRUE(WIFSTOPPED(status));
@@ -64,7 +58,7 @@ static void stopped_process_does_not_run(void)
     pid_t pid = start_counter(&fd);
     ASSERT_GT(pid, 0);
 
-    sleep_ms(50);
+    ktap_sleep_ms(50);
     kill(pid, SIGSTOP);
     EXPECT_EQ(waitpid(pid, &status, WUNTRACED), pid);
     /* Drain what it wrote before stopping, then check nothing more comes. */
@@ -125,7 +119,7 @@ static void sigchld_reports_stop_and_continue(void)
     kill(pid, SIGSTOP);
     EXPECT_EQ(waitpid(pid, &status, WUNTRACED), pid);
     for (int i = 0; i < 100 && chld_code == 0; i++)
-        sleep_ms(5);
+        ktap_sleep_ms(5);
     EXPECT_EQ(chld_code, CLD_STOPPED);
     EXPECT_EQ(chld_status, SIGSTOP);
 
@@ -133,7 +127,7 @@ static void sigchld_reports_stop_and_continue(void)
     kill(pid, SIGCONT);
     EXPECT_EQ(waitpid(pid, &status, WCONTINUED), pid);
     for (int i = 0; i < 100 && chld_code == 0; i++)
-        sleep_ms(5);
+        ktap_sleep_ms(5);
     EXPECT_EQ(chld_code, CLD_CONTINUED);
     EXPECT_EQ(chld_status, SIGCONT);
 
@@ -158,13 +152,13 @@ static void sa_nocldstop_silences_stops(void)
     chld_code = 0;
     kill(pid, SIGSTOP);
     EXPECT_EQ(waitpid(pid, &status, WUNTRACED), pid);
-    sleep_ms(100);
+    ktap_sleep_ms(100);
     EXPECT_EQ(chld_code, 0);
     /* SA_NOCLDSTOP silences the continue as well. */
     kill(pid, SIGCONT);
     EXPECT_EQ(waitpid(pid, &status, WCONTINUED), pid);
     EXPECT_TRUE(WIFCONTINUED(status));
-    sleep_ms(100);
+    ktap_sleep_ms(100);
     EXPECT_EQ(chld_code, 0);
 
     kill(pid, SIGKILL);
@@ -195,7 +189,7 @@ static void sigcont_after_sigkill_reports_kill(void)
     EXPECT_EQ(waitpid(pid, &status, WCONTINUED), pid);
     EXPECT_TRUE(WIFSIGNALED(status));
     EXPECT_EQ(WTERMSIG(status), SIGKILL);
-    sleep_ms(50);
+    ktap_sleep_ms(50);
     EXPECT_EQ(chld_continued, 0);
     sigaction(SIGCHLD, &old, NULL);
     close(fd);

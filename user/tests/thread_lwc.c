@@ -43,14 +43,6 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
 /* A system call's result, or -errno: what a thread or child reports. */
 static long result_or_errno(long result)
 {
@@ -441,8 +433,8 @@ static void thread_existing_at_create_enters(void)
     ASSERT_OK(pipe(snapshot_pipe));
     ASSERT_EQ(pthread_create(&thread, NULL, read_then_enter_child, NULL), 0);
     for (int i = 0; i < 5000 && !snapshot_thread_reading; i++)
-        sleep_ms(1);
-    sleep_ms(50);       /* time to block in read */
+        ktap_sleep_ms(1);
+    ktap_sleep_ms(50);       /* time to block in read */
 
     int child = spawn(NULL, 0, mark_snapshot_child);
     if (EXPECT_GE(child, 0)) {
@@ -452,7 +444,7 @@ static void thread_existing_at_create_enters(void)
     }
     EXPECT_EQ(write(snapshot_pipe[1], &byte, 1), 1);
     for (int i = 0; i < 5000 && !snapshot_done; i++)
-        sleep_ms(1);
+        ktap_sleep_ms(1);
     EXPECT_EQ(snapshot_done, 1);
     close(child);
     ASSERT_EQ(pthread_join(thread, NULL), 0);
@@ -514,7 +506,7 @@ static void thread_not_yet_run_starts_fresh(void)
     }
     fresh_gate = 1;
     for (int i = 0; i < 5000 && !fresh_done; i++)
-        sleep_ms(1);
+        ktap_sleep_ms(1);
     EXPECT_EQ(fresh_done, 1);
     ASSERT_EQ(pthread_join(thread, NULL), 0);
     close(child);
@@ -638,8 +630,8 @@ static void four_threads_five_lwcs(void)
         ASSERT_EQ(pthread_create(&threads[w], NULL, worker, (void *)(intptr_t)w), 0);
     }
     for (int i = 0; i < 5000 && workers_parked < WORKERS; i++)
-        sleep_ms(1);
-    sleep_ms(50);       /* time to reach the futex wait */
+        ktap_sleep_ms(1);
+    ktap_sleep_ms(50);       /* time to reach the futex wait */
 
     /* Each child gets a saved state for the main thread (lwCreate) and for every
      * parked worker. The main thread enters first to tell the child its index. */
@@ -662,7 +654,7 @@ static void four_threads_five_lwcs(void)
     workers_go = 1;
     syscall(SYS_futex, &workers_go, FUTEX_WAKE_PRIVATE, WORKERS, NULL, NULL, 0);
     for (int i = 0; i < 30000 && workers_done < WORKERS; i++)
-        sleep_ms(1);
+        ktap_sleep_ms(1);
     EXPECT_EQ(workers_done, WORKERS);
 
     for (int w = 0; w < WORKERS; w++) {

@@ -51,19 +51,11 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
 /* Wait up to 5 s for *FLAG to become nonzero; returns whether it did. */
 static bool wait_for_flag(volatile int *flag)
 {
     for (int i = 0; i < 5000 && !*flag; i++)
-        sleep_ms(1);
+        ktap_sleep_ms(1);
     return *flag != 0;
 }
 
@@ -220,17 +212,17 @@ static bool wait_for_waiters(int n)
         int now = waiting;
         pthread_mutex_unlock(&ticket_lock);
         if (now == n) {
-            sleep_ms(20);
+            ktap_sleep_ms(20);
             return true;
         }
-        sleep_ms(1);
+        ktap_sleep_ms(1);
     }
     return false;
 }
 
 static int served_after_ms(long ms)
 {
-    sleep_ms(ms);
+    ktap_sleep_ms(ms);
     pthread_mutex_lock(&ticket_lock);
     int n = served;
     pthread_mutex_unlock(&ticket_lock);
@@ -387,9 +379,9 @@ static void futex_wake_returns_count(void)
         ASSERT_EQ(pthread_create(&threads[i], NULL, futex_waiter, (void *)i), 0);
     }
     for (int i = 0; i < 5000 && wake_arrived < 3; i++)
-        sleep_ms(1);
+        ktap_sleep_ms(1);
     ASSERT_EQ(wake_arrived, 3);
-    sleep_ms(50);     /* time to reach FUTEX_WAIT after counting themselves */
+    ktap_sleep_ms(50);     /* time to reach FUTEX_WAIT after counting themselves */
 
     EXPECT_EQ(futex(&wake_word, FUTEX_WAKE_PRIVATE, 2, NULL), 2);
     EXPECT_EQ(futex(&wake_word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL), 1);
@@ -427,9 +419,9 @@ static void futex_requeue_moves_waiters(void)
         ASSERT_EQ(pthread_create(&threads[i], NULL, wait_on_requeue_from, (void *)i), 0);
     }
     for (int i = 0; i < 5000 && requeue_arrived < 3; i++)
-        sleep_ms(1);
+        ktap_sleep_ms(1);
     ASSERT_EQ(requeue_arrived, 3);
-    sleep_ms(50);     /* time to reach FUTEX_WAIT after counting themselves */
+    ktap_sleep_ms(50);     /* time to reach FUTEX_WAIT after counting themselves */
 
     /* The word differs from val3: nothing moves. */
     EXPECT_ERRNO(syscall(SYS_futex, &requeue_from, FUTEX_CMP_REQUEUE_PRIVATE, 0, 1,
@@ -545,7 +537,7 @@ static void exit_clears_tid_and_wakes_joiner(void)
 
     /* Linux writes the CLONE_CHILD_SETTID word when the new thread first runs. */
     for (int i = 0; i < 5000 && child_tid == -1; i++)
-        sleep_ms(1);
+        ktap_sleep_ms(1);
 
     /* The tid word holds the tid until the thread exits, then 0, and the exit wakes
      * this FUTEX_WAIT (0, not ETIMEDOUT). If the thread already exited, the word
@@ -571,7 +563,7 @@ static void *sleep_forever(void *arg)
 {
     (void)arg;
     for (;;)
-        sleep_ms(1000);
+        ktap_sleep_ms(1000);
     return NULL;
 }
 
@@ -597,7 +589,7 @@ static volatile int spin_forever_flag;
 
 static void *spin_then_exit_group(void *arg)
 {
-    sleep_ms(20);
+    ktap_sleep_ms(20);
     syscall(SYS_exit_group, (int)(intptr_t)arg);
     return NULL;
 }
@@ -622,7 +614,7 @@ static void exit_group_stops_spinning_main(void)
 static void *write_to_null(void *arg)
 {
     (void)arg;
-    sleep_ms(20);
+    ktap_sleep_ms(20);
     *(volatile int *)0 = 1;
     return NULL;
 }
@@ -667,7 +659,7 @@ static void *wait_for_release(void *arg)
     target_tid = gettid_raw();
     target_ready = 1;
     for (int i = 0; i < 5000 && !target_release; i++)
-        sleep_ms(1);
+        ktap_sleep_ms(1);
     return NULL;
 }
 
@@ -686,7 +678,7 @@ static void tgkill_runs_handler_in_target(void)
     if (EXPECT_TRUE(wait_for_flag(&target_ready))) {
         EXPECT_OK(syscall(SYS_tgkill, getpid(), target_tid, SIGUSR1));
         for (int i = 0; i < 5000 && handler_runs == 0; i++)
-            sleep_ms(1);
+            ktap_sleep_ms(1);
         EXPECT_EQ(handler_runs, 1);
         EXPECT_EQ(handler_tid, target_tid);
         EXPECT_NE(handler_tid, gettid_raw());
@@ -723,7 +715,7 @@ static void *block_usr2_then_unblock(void *arg)
     mask_step = 1;
 
     for (int i = 0; i < 5000 && mask_step != 2; i++)
-        sleep_ms(1);
+        ktap_sleep_ms(1);
     sigpending(&pending);
     thread_sees_pending = sigismember(&pending, SIGUSR2);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);   /* the handler runs here */
@@ -763,7 +755,7 @@ static void signal_masks_are_per_thread(void)
 
     /* A signal sent to the blocking thread waits there, not here. */
     EXPECT_OK(syscall(SYS_tgkill, getpid(), target_tid, SIGUSR2));
-    sleep_ms(20);
+    ktap_sleep_ms(20);
     EXPECT_EQ(handler_runs, 0);
     sigemptyset(&pending);
     sigpending(&pending);
